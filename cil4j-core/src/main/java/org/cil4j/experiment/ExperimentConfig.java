@@ -1,0 +1,70 @@
+package org.cil4j.experiment;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.cil4j.CilException;
+import org.cil4j.model.ModelConfig;
+import org.cil4j.scenario.ScenarioConfig;
+import org.cil4j.train.TrainConfig;
+
+/**
+ * One experiment, complete: a result file holds it resolved, so it can be run again.
+ *
+ * @param name a label for the run
+ * @param seed master seed; every random stream derives from it
+ * @param device cpu, gpu or auto
+ * @param threads engine threads (0: one per core)
+ * @param data the images
+ * @param scenario how classes arrive
+ * @param model the network
+ * @param train the optimization recipe per phase
+ * @param method the method and its parameters
+ */
+public record ExperimentConfig(
+        String name,
+        long seed,
+        String device,
+        int threads,
+        DataConfig data,
+        ScenarioConfig scenario,
+        ModelConfig model,
+        TrainConfig train,
+        MethodConfig method) {
+
+    /** Reads the record with defaults for optional sections. */
+    @JsonCreator
+    public static ExperimentConfig of(
+            @JsonProperty("name") String name,
+            @JsonProperty("seed") Long seed,
+            @JsonProperty("device") String device,
+            @JsonProperty("threads") Integer threads,
+            @JsonProperty("data") DataConfig data,
+            @JsonProperty("scenario") ScenarioConfig scenario,
+            @JsonProperty("model") ModelConfig model,
+            @JsonProperty("train") TrainConfig train,
+            @JsonProperty("method") MethodConfig method) {
+        if (data == null) {
+            throw new CilException("the config has no 'data' section (data.dataset is required)");
+        }
+        if (method == null) {
+            throw new CilException("the config has no 'method' section (method.name is required)");
+        }
+        return new ExperimentConfig(
+                name == null ? method.name() : name,
+                seed == null ? 1993L : seed,
+                device == null ? "auto" : device,
+                threads == null ? 0 : threads,
+                data,
+                scenario == null ? ScenarioConfig.of(null, null, null, null, null, null, null, null, null) : scenario,
+                model == null ? new ModelConfig(null, (Boolean) null, null) : model,
+                train == null ? TrainConfig.of(null, null, null, null, null, null, null, null, null) : train,
+                method);
+    }
+
+    /** Checks the values. */
+    public ExperimentConfig {
+        if (threads < 0) {
+            throw new CilException("threads must be >= 0, got " + threads);
+        }
+    }
+}

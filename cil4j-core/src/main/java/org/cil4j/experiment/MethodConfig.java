@@ -1,0 +1,28 @@
+package org.cil4j.experiment;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.cil4j.CilException;
+
+/**
+ * The method and its own hyper-parameters (validated by the method's typed record).
+ *
+ * @param name a name from {@code cil methods}
+ * @param params the method's parameters; unknown keys fail
+ */
+public record MethodConfig(String name, JsonNode params) {
+    /** Reads the record. */
+    @JsonCreator
+    public static MethodConfig of(@JsonProperty("name") String name, @JsonProperty("params") JsonNode params) {
+        return new MethodConfig(name, params == null || params.isNull() ? JsonNodeFactory.instance.objectNode() : params);
+    }
+
+    /** Checks the name is present. */
+    public MethodConfig {
+        if (name == null || name.isBlank()) {
+            throw new CilException("method.name is required (see 'cil methods')");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package org.cil4j.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.cil4j.CilException;
+import org.cil4j.method.FeatureExtraction;
+import org.cil4j.method.FineTune;
+import org.cil4j.method.Joint;
+import org.cil4j.method.Method;
+
+/** The registry of methods: name, description, and how to build one from its parameters. */
+public final class Methods {
+    /**
+     * A registered method.
+     *
+     * @param name registry name
+     * @param description one line for {@code cil methods}
+     * @param factory builds the method from its (validated) parameters
+     */
+    public record Entry(String name, String description, Function<JsonNode, Method> factory) {}
+
+    private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
+
+    static {
+        register(new Entry("finetune", "fine-tuning on new data only (lower bound; forgets)",
+                p -> noParams("finetune", p, new FineTune())));
+        register(new Entry("feature-extraction", "backbone frozen after the first phase, new heads only",
+                p -> noParams("feature-extraction", p, new FeatureExtraction())));
+        register(new Entry("joint", "re-train on all data seen so far (upper bound; not incremental)",
+                p -> noParams("joint", p, new Joint())));
+    }
+
+    private Methods() {}
+
+    /**
+     * Adds a method to the registry.
+     *
+     * @param e the entry
+     */
+    public static void register(Entry e) {
+        ENTRIES.put(e.name(), e);
+    }
+
+    /** @return all registered methods, in registration order */
+    public static List<Entry> all() {
+        return new ArrayList<>(ENTRIES.values());
+    }
+
+    /**
+     * Builds a method.
+     *
+     * @param cfg name and parameters
+     * @return the method
+     */
+    public static Method create(MethodConfig cfg) {
+        Entry e = ENTRIES.get(cfg.name());
+        if (e == null) {
+            throw new CilException("unknown method '" + cfg.name() + "'; known methods: " + ENTRIES.keySet());
+        }
+        return e.factory().apply(cfg.params());
+    }
+
+    /**
+     * Binds a method's parameter node to its typed record, failing on unknown keys.
+     *
+     * @param method method name, for messages
+     * @param params the node
+     * @param type the record type
+     * @param <T> the record type
+     * @return the validated record
+     */
+    public static <T> T bind(String method, JsonNode params, Class<T> type) {
+        var tree = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        try {
+            return ConfigLoader.MAPPER.treeToValue(params == null ? tree : params, type);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException ex) {
+            throw new CilException("method.params: unknown key '" + ex.getPropertyName() + "' for method " + method
+                    + "; known keys: " + ex.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            if (ex.getCause() instanceof CilException ce) {
+                throw ce;
+            }
+            throw new CilException("method.params of " + method + ": " + ex.getOriginalMessage());
+        }
+    }
+
+    private static Method noParams(String name, JsonNode p, Method m) {
+        if (p != null && p.size() > 0) {
+            throw new CilException("method " + name + " takes no parameters, but method.params has " + p.fieldNames().next());
+        }
+        return m;
+    }
+}

@@ -1,0 +1,59 @@
+package org.cil4j.experiment;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.Properties;
+import org.cil4j.engine.Engines;
+
+/**
+ * Where and with what a result was produced.
+ *
+ * @param cil4jVersion the library version
+ * @param gitCommit the commit the library was built from ("unknown" outside a git checkout),
+ *     with "-dirty" when the tree had uncommitted changes
+ * @param engine engine name and version
+ * @param java Java runtime
+ * @param os operating system and architecture
+ * @param cpus available processors
+ * @param host host name
+ * @param started start time (ISO-8601)
+ * @param command the command line, when run from the CLI
+ */
+public record Provenance(
+        String cil4jVersion, String gitCommit, String engine, String java, String os, int cpus, String host,
+        String started, String command) {
+
+    /**
+     * Collects the provenance of the current process.
+     *
+     * @param command the command line, or null
+     * @return the provenance
+     */
+    public static Provenance collect(String command) {
+        Properties git = new Properties();
+        try (InputStream in = Provenance.class.getResourceAsStream("/cil4j-git.properties")) {
+            if (in != null) {
+                git.load(in);
+            }
+        } catch (IOException e) {
+            // leave unknown
+        }
+        String commit = git.getProperty("git.commit.id", "unknown");
+        if ("true".equals(git.getProperty("git.dirty"))) {
+            commit += "-dirty";
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown";
+        }
+        return new Provenance(
+                git.getProperty("git.build.version", "dev"), commit, Engines.describe(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors(), host, Instant.now().toString(), command);
+    }
+}

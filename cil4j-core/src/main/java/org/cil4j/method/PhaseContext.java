@@ -1,0 +1,211 @@
+package org.cil4j.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import java.util.Iterator;
+import java.util.List;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.loss.CrossEntropy;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.scenario.Scenario;
+import org.cil4j.train.Augment;
+import org.cil4j.train.Batch;
+import org.cil4j.train.BatchStream;
+import org.cil4j.train.EpochRecord;
+import org.cil4j.train.HostBatch;
+import org.cil4j.train.Stage;
+import org.cil4j.train.StepLoss;
+import org.cil4j.train.TrainConfig;
+import org.cil4j.train.Trainer;
+
+/**
+ * Everything a method sees of a phase: the scenario, the network, the phase's data, the
+ * recipe, and the trainer that runs stages.
+ */
+public final class PhaseContext {
+    private final int phase;
+    private final Scenario scenario;
+    private final IncrementalNet net;
+    private final ImageDataset trainAll;
+    private final TrainConfig train;
+    private final Trainer trainer;
+    private final NDManager root;
+    private final long seed;
+    private final List<EpochRecord> log;
+
+    /**
+     * @param phase phase index
+     * @param scenario the scenario
+     * @param net the network, its head for this phase already added
+     * @param trainAll all training data of the scenario, relabelled (methods may only use
+     *     {@link #phaseData()}, {@link #seenData()} for joint training, and what they stored)
+     * @param train the recipe
+     * @param trainer the trainer
+     * @param root manager for temporary arrays
+     * @param seed master seed
+     * @param log where epoch records of this phase are collected
+     */
+    public PhaseContext(int phase, Scenario scenario, IncrementalNet net, ImageDataset trainAll, TrainConfig train,
+            Trainer trainer, NDManager root, long seed, List<EpochRecord> log) {
+        this.phase = phase;
+        this.scenario = scenario;
+        this.net = net;
+        this.trainAll = trainAll;
+        this.train = train;
+        this.trainer = trainer;
+        this.root = root;
+        this.seed = seed;
+        this.log = log;
+    }
+
+    /** @return the phase index (0 is the base phase) */
+    public int phase() {
+        return phase;
+    }
+
+    /** @return the scenario */
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    /** @return the network being trained */
+    public IncrementalNet net() {
+        return net;
+    }
+
+    /** @return the training samples of this phase's classes */
+    public ImageDataset phaseData() {
+        return scenario.phaseData(trainAll, phase);
+    }
+
+    /** @return the training samples of every class seen so far (joint training only) */
+    public ImageDataset seenData() {
+        return scenario.seenData(trainAll, phase);
+    }
+
+    /** @return the phase recipe */
+    public TrainConfig train() {
+        return train;
+    }
+
+    /** @return the master seed */
+    public long seed() {
+        return seed;
+    }
+
+    /** @return classes seen after this phase */
+    public int seen() {
+        return scenario.seen(phase);
+    }
+
+    /** @return classes seen before this phase */
+    public int oldClasses() {
+        return scenario.start(phase);
+    }
+
+    /**
+     * A stage following the phase recipe that trains every parameter of the network.
+     *
+     * @param name label
+     * @param data samples
+     * @param loss the batch loss
+     * @return the stage
+     */
+    public Stage stage(String name, ImageDataset data, Stage.BatchLoss loss) {
+        return Stage.standard(name, net, data, loss, train);
+    }
+
+    /**
+     * Runs a stage to the end.
+     *
+     * @param stage the stage
+     */
+    public void fit(Stage stage) {
+        log.addAll(trainer.fit(stage, scenario, phase));
+    }
+
+    /**
+     * The classification loss of the setting: cross-entropy over all seen classes
+     * (multi-class), or over each sample's own task head (multi-task).
+     *
+     * @param batch the batch
+     * @param logits logits over the first {@code n} classes
+     * @return the mean loss
+     */
+    public NDArray classification(Batch batch, NDArray logits) {
+        if (scenario.multiTask()) {
+            int classes = (int) logits.getShape().get(1);
+            return CrossEntropy.loss(logits, batch.y(), batch.taskMask(classes));
+        }
+        return CrossEntropy.loss(logits, batch.y());
+    }
+
+    /**
+     * The plain loss of the baselines: the setting's classification loss on the network's
+     * logits, with the logits kept for the training accuracy.
+     *
+     * @param backboneTrainMode batch norm of the backbone in training mode; when false the
+     *     backbone also receives no gradient
+     * @return the batch loss
+     */
+    public Stage.BatchLoss classificationLoss(boolean backboneTrainMode) {
+        return b -> {
+            NDArray f = net.features(b.x(), backboneTrainMode);
+            NDArray logits = net.logits(backboneTrainMode ? f : f.stopGradient());
+            return new StepLoss().add("ce", classification(b, logits)).accuracyFrom(logits);
+        };
+    }
+
+    /**
+     * Extracts features of a dataset with a network in inference mode.
+     *
+     * @param network the network
+     * @param data the images
+     * @param flip also average each image's features with those of its horizontal flip
+     * @return one feature row per image
+     */
+    public float[][] features(IncrementalNet network, ImageDataset data, boolean flip) {
+        return Features.extract(root, network, data, trainer.normalization(), train.evalBatchSize(), flip);
+    }
+
+    /** Feature extraction shared by methods and evaluation. */
+    public static final class Features {
+        private Features() {}
+
+        /**
+         * @param root manager for temporaries
+         * @param network the network
+         * @param data images
+         * @param norm normalization
+         * @param batchSize batch size
+         * @param flip average with the horizontal flip
+         * @return features, one row per image
+         */
+        public static float[][] extract(NDManager root, IncrementalNet network, ImageDataset data,
+                org.cil4j.train.Normalization norm, int batchSize, boolean flip) {
+            int d = network.backbone().featureDim();
+            float[][] out = new float[data.size()][];
+            BatchStream stream = new BatchStream(data, norm, Augment.NONE, batchSize);
+            Iterator<HostBatch> it = stream.sequential();
+            int pos = 0;
+            Shape shape = new Shape(data.channels(), data.height(), data.width());
+            while (it.hasNext()) {
+                HostBatch hb = it.next();
+                try (NDManager m = root.newSubManager()) {
+                    NDArray x = m.create(FloatBuffer.wrap(hb.pixels()), new Shape(hb.size(), shape.get(0), shape.get(1), shape.get(2)));
+                    NDArray f = network.features(x, false);
+                    if (flip) {
+                        f = f.add(network.features(x.flip(3), false)).div(2);
+                    }
+                    float[] flat = f.toFloatArray();
+                    for (int i = 0; i < hb.size(); i++) {
+                        out[pos++] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                    }
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.cil4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Residual networks of basic blocks (He et al. 2016).
+ *
+ * <ul>
+ *   <li>{@link #cifar}: the CIFAR ResNet-6n+2 (ResNet-32 for n = 5) of iCaRL and LUCIR: a 3x3
+ *       stem of 16 channels, three stages of n blocks with 16, 32 and 64 channels, global
+ *       average pooling; shortcuts that change shape are 1x1 convolutions with batch norm, as
+ *       in LUCIR's released {@code resnet_cifar.py}.
+ *   <li>{@link #resnet18}: ResNet-18 (stages of 2 blocks, 64 to 512 channels); a 3x3 stem for
+ *       inputs up to 64 pixels, the ImageNet 7x7 stride-2 stem with max pooling above.
+ * </ul>
+ *
+ * <p>{@code lastRelu = false} drops the ReLU after the last block, so features can be
+ * negative; LUCIR's cosine classifier needs this (Hou et al. 2019, Sec. 3.2).
+ */
+public final class ResNet implements Backbone {
+    private final Layers.Conv stem;
+    private final Layers.Norm stemNorm;
+    private final boolean imagenetStem;
+    private final List<Block> blocks = new ArrayList<>();
+    private final int featureDim;
+
+    private ResNet(
+            Params p, String prefix, int inChannels, int[] widths, int[] depths, boolean imagenetStem,
+            boolean lastRelu, SplittableRandom rnd) {
+        this.imagenetStem = imagenetStem;
+        int stemWidth = widths[0];
+        stem = imagenetStem
+                ? new Layers.Conv(p, prefix + ".conv1", inChannels, stemWidth, 7, 2, 3, rnd)
+                : new Layers.Conv(p, prefix + ".conv1", inChannels, stemWidth, 3, 1, 1, rnd);
+        stemNorm = new Layers.Norm(p, prefix + ".bn1", stemWidth);
+        int in = stemWidth;
+        for (int s = 0; s < widths.length; s++) {
+            for (int b = 0; b < depths[s]; b++) {
+                int stride = (s > 0 && b == 0) ? 2 : 1;
+                boolean last = s == widths.length - 1 && b == depths[s] - 1;
+                String name = prefix + ".stage" + (s + 1) + "." + b;
+                blocks.add(new Block(p, name, in, widths[s], stride, !last || lastRelu, rnd));
+                in = widths[s];
+            }
+        }
+        featureDim = in;
+    }
+
+    /**
+     * The CIFAR ResNet of depth 6n+2.
+     *
+     * @param p where tensors are registered
+     * @param prefix name prefix ("backbone")
+     * @param inChannels input channels
+     * @param depth 20, 32, 44, 56, ...
+     * @param lastRelu keep the ReLU after the last block
+     * @param rnd initialization stream
+     * @return the network
+     */
+    public static ResNet cifar(Params p, String prefix, int inChannels, int depth, boolean lastRelu, SplittableRandom rnd) {
+        if ((depth - 2) % 6 != 0 || depth < 8) {
+            throw new IllegalArgumentException("CIFAR ResNet depth must be 6n+2, got " + depth);
+        }
+        int n = (depth - 2) / 6;
+        return new ResNet(p, prefix, inChannels, new int[] {16, 32, 64}, new int[] {n, n, n}, false, lastRelu, rnd);
+    }
+
+    /**
+     * ResNet-18.
+     *
+     * @param p where tensors are registered
+     * @param prefix name prefix
+     * @param inChannels input channels
+     * @param imageSize input side; above 64 the ImageNet stem is used
+     * @param lastRelu keep the ReLU after the last block
+     * @param rnd initialization stream
+     * @return the network
+     */
+    public static ResNet resnet18(Params p, String prefix, int inChannels, int imageSize, boolean lastRelu, SplittableRandom rnd) {
+        return new ResNet(
+                p, prefix, inChannels, new int[] {64, 128, 256, 512}, new int[] {2, 2, 2, 2},
+                imageSize > 64, lastRelu, rnd);
+    }
+
+    @Override
+    public NDArray forward(NDArray x, boolean training) {
+        NDArray h = Activation.relu(stemNorm.forward(stem.forward(x), training));
+        if (imagenetStem) {
+            h = Pool.maxPool2d(h, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        }
+        for (Block b : blocks) {
+            h = b.forward(h, training);
+        }
+        return Pool.globalAvgPool2d(h).reshape(h.getShape().get(0), featureDim);
+    }
+
+    @Override
+    public int featureDim() {
+        return featureDim;
+    }
+
+    private static final class Block {
+        private final Layers.Conv conv1;
+        private final Layers.Norm bn1;
+        private final Layers.Conv conv2;
+        private final Layers.Norm bn2;
+        private final Layers.Conv down;
+        private final Layers.Norm downNorm;
+        private final boolean relu;
+
+        Block(Params p, String name, int in, int out, int stride, boolean relu, SplittableRandom rnd) {
+            conv1 = new Layers.Conv(p, name + ".conv1", in, out, 3, stride, 1, rnd);
+            bn1 = new Layers.Norm(p, name + ".bn1", out);
+            conv2 = new Layers.Conv(p, name + ".conv2", out, out, 3, 1, 1, rnd);
+            bn2 = new Layers.Norm(p, name + ".bn2", out);
+            if (stride != 1 || in != out) {
+                down = new Layers.Conv(p, name + ".downsample.0", in, out, 1, stride, 0, rnd);
+                downNorm = new Layers.Norm(p, name + ".downsample.1", out);
+            } else {
+                down = null;
+                downNorm = null;
+            }
+            this.relu = relu;
+        }
+
+        NDArray forward(NDArray x, boolean training) {
+            NDArray h = Activation.relu(bn1.forward(conv1.forward(x), training));
+            h = bn2.forward(conv2.forward(h), training);
+            NDArray shortcut = down == null ? x : downNorm.forward(down.forward(x), training);
+            NDArray sum = h.add(shortcut);
+            return relu ? Activation.relu(sum) : sum;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package org.cil4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.scenario.Scenario;
+import org.cil4j.util.Rng;
+
+/**
+ * Owns the training loop: epochs, shuffling, batching, the optimizer, the learning-rate
+ * schedule, gradient recording and the per-epoch log. Methods never write a loop; they hand
+ * the trainer {@link Stage}s.
+ *
+ * <p>Every step runs in its own {@link NDManager} that is closed afterwards, so activations
+ * do not outlive the step.
+ */
+public final class Trainer {
+    private final NDManager root;
+    private final Normalization norm;
+    private final double momentum;
+    private final long seed;
+    private final TrainListener listener;
+
+    /**
+     * @param root manager under which each step's manager is created
+     * @param norm input normalization
+     * @param momentum SGD momentum
+     * @param seed master seed (streams "shuffle" and "augment" derive from it)
+     * @param listener observer of batches and epochs
+     */
+    public Trainer(NDManager root, Normalization norm, double momentum, long seed, TrainListener listener) {
+        this.root = root;
+        this.norm = norm;
+        this.momentum = momentum;
+        this.seed = seed;
+        this.listener = listener;
+    }
+
+    /** @return the input normalization */
+    public Normalization normalization() {
+        return norm;
+    }
+
+    /**
+     * Trains a stage to the end.
+     *
+     * @param stage what to train
+     * @param scenario the scenario (for task masks)
+     * @param phase the phase index
+     * @return one record per epoch
+     */
+    public List<EpochRecord> fit(Stage stage, Scenario scenario, int phase) {
+        ImageDataset data = stage.data();
+        if (data.size() < 2) {
+            throw new IllegalStateException("stage " + stage.name() + " of phase " + phase + " has fewer than 2 samples");
+        }
+        List<ResolvedGroup> groups = resolve(stage);
+        stage.net().params().setTrainable(n -> groups.stream().anyMatch(g -> g.tensors().containsKey(n)));
+        Sgd sgd = new Sgd(momentum);
+        BatchStream stream = new BatchStream(data, norm, stage.augment(), stage.batchSize());
+        BatchStream second = stage.secondary() == null || stage.secondary().size() == 0 ? null
+                : new BatchStream(stage.secondary(), norm, stage.augment(), stage.secondaryBatchSize());
+        Shape imageShape = new Shape(data.channels(), data.height(), data.width());
+        List<EpochRecord> records = new ArrayList<>();
+        int stageKey = stage.name().hashCode();
+        try {
+            for (int epoch = 0; epoch < stage.epochs(); epoch++) {
+                double factor = TrainConfig.lrFactor(epoch, stage.milestones(), stage.gamma());
+                long t0 = System.nanoTime();
+                Map<String, Double> sums = new LinkedHashMap<>();
+                long correct = 0;
+                long seen = 0;
+                boolean hasAcc = false;
+                int steps = 0;
+                int batches = batchesPerEpoch(data.size(), stage.batchSize());
+                SplittableRandom secondRnd = Rng.stream(seed, "secondary", phase, stageKey, epoch);
+                Iterator<HostBatch> it = stream.epoch(Rng.seed(seed, "shuffle", phase, stageKey, epoch));
+                while (it.hasNext()) {
+                    HostBatch hb = it.next();
+                    try (NDManager step = root.newSubManager()) {
+                        Batch sec = null;
+                        if (second != null) {
+                            int[] idx = new int[Math.min(stage.secondaryBatchSize(), second.size())];
+                            for (int i = 0; i < idx.length; i++) {
+                                idx[i] = secondRnd.nextInt(second.size());
+                            }
+                            HostBatch sb = second.make(idx, Rng.stream(seed, "secondary-augment", phase, stageKey, epoch, steps), stage.augment());
+                            sec = new Batch(step, sb, imageShape, scenario, phase, null);
+                        }
+                        Batch batch = new Batch(step, hb, imageShape, scenario, phase, sec);
+                        StepLoss loss;
+                        double total;
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            loss = stage.loss().compute(batch);
+                            NDArray t = loss.total();
+                            gc.backward(t);
+                            total = t.getFloat();
+                        }
+                        if (!Double.isFinite(total)) {
+                            throw new IllegalStateException(String.format(
+                                    "the loss became %s in phase %d, stage %s, epoch %d: lower train.lr",
+                                    total, phase, stage.name(), epoch + 1));
+                        }
+                        sgd.step(groups, factor);
+                        for (Map.Entry<String, NDArray> e : loss.terms().entrySet()) {
+                            sums.merge(e.getKey(), (double) e.getValue().getFloat(), Double::sum);
+                        }
+                        if (loss.logits() != null) {
+                            hasAcc = true;
+                            long[] pred = loss.logits().argMax(1).toLongArray();
+                            int[] y = hb.labels();
+                            for (int i = 0; i < pred.length; i++) {
+                                if (pred[i] == y[i]) {
+                                    correct++;
+                                }
+                            }
+                        }
+                        seen += hb.size();
+                        steps++;
+                        listener.onBatch(phase, stage.name(), epoch + 1, stage.epochs(), steps, batches, total);
+                    }
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                Map<String, Double> means = new LinkedHashMap<>();
+                for (Map.Entry<String, Double> e : sums.entrySet()) {
+                    means.put(e.getKey(), e.getValue() / Math.max(1, steps));
+                }
+                EpochRecord rec = new EpochRecord(phase, stage.name(), epoch + 1, stage.epochs(), factor,
+                        groups.isEmpty() ? 0 : groups.get(0).group().lr() * factor, means,
+                        hasAcc ? 100.0 * correct / Math.max(1, seen) : Double.NaN, seen / secs, secs);
+                records.add(rec);
+                listener.onEpoch(rec);
+            }
+        } finally {
+            sgd.clear();
+            stage.net().params().setTrainable(n -> false);
+        }
+        return records;
+    }
+
+    private static int batchesPerEpoch(int n, int bs) {
+        int m = n % bs == 1 && n > 1 ? n - 1 : n;
+        return (m + bs - 1) / bs;
+    }
+
+    private static List<ResolvedGroup> resolve(Stage stage) {
+        List<ResolvedGroup> out = new ArrayList<>();
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        for (ParamGroup g : stage.groups()) {
+            Map<String, NDArray> t = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : stage.net().params().params().entrySet()) {
+                if (!taken.contains(e.getKey()) && g.select().test(e.getKey())) {
+                    t.put(e.getKey(), e.getValue());
+                    taken.add(e.getKey());
+                }
+            }
+            if (!t.isEmpty()) {
+                out.add(new ResolvedGroup(g, t));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("stage " + stage.name() + " selects no parameter to train");
+        }
+        return out;
+    }
+}
