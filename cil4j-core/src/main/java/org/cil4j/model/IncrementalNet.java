@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.cil4j.loss.CosineLinear;
 import org.cil4j.util.Rng;
 
 /**
@@ -127,10 +128,15 @@ public final class IncrementalNet implements AutoCloseable {
         if (!config.cosine()) {
             throw new IllegalStateException("cosine scores need model.classifier = cosine");
         }
-        NDArray w = weights.size() == 1 ? weights.get(0) : NDArrays.concat(new NDList(weights), 0);
-        NDArray fn = l2normalize(features);
-        NDArray wn = l2normalize(w);
-        return fn.matMul(wn.transpose());
+        // Step-local views of the weights: an op's result lives in the manager of its first
+        // operand, so starting from the batch keeps temporaries out of the parameters' manager.
+        NDManager step = features.getManager();
+        NDList local = new NDList();
+        for (NDArray w : weights) {
+            local.add(step.zeros(w.getShape()).add(w));
+        }
+        NDArray w = local.size() == 1 ? local.head() : NDArrays.concat(local, 0);
+        return CosineLinear.cosine(features, w);
     }
 
     /**
@@ -140,7 +146,7 @@ public final class IncrementalNet implements AutoCloseable {
      * @return the normalized rows
      */
     public static NDArray l2normalize(NDArray a) {
-        return a.div(a.norm(new int[] {1}, true).clip(1e-12, Double.MAX_VALUE));
+        return a.div(a.norm(new int[] {1}, true).maximum(1e-12f));
     }
 
     /** @return the backbone */
