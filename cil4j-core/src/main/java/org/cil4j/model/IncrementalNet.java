@@ -127,7 +127,13 @@ public final class IncrementalNet implements AutoCloseable {
         if (!config.cosine()) {
             throw new IllegalStateException("cosine scores need model.classifier = cosine");
         }
-        NDArray w = weights.size() == 1 ? weights.get(0) : NDArrays.concat(new NDList(weights), 0);
+        // step-local views of the weights first: an op's result lives in its first operand's
+        // manager, and results in the parameters' manager would outlive the step
+        NDList local = new NDList();
+        for (NDArray w : weights) {
+            local.add(features.getManager().zeros(w.getShape()).add(w));
+        }
+        NDArray w = local.size() == 1 ? local.head() : NDArrays.concat(local, 0);
         NDArray fn = l2normalize(features);
         NDArray wn = l2normalize(w);
         return fn.matMul(wn.transpose());
@@ -140,7 +146,7 @@ public final class IncrementalNet implements AutoCloseable {
      * @return the normalized rows
      */
     public static NDArray l2normalize(NDArray a) {
-        return a.div(a.norm(new int[] {1}, true).clip(1e-12, Double.MAX_VALUE));
+        return a.div(a.norm(new int[] {1}, true).maximum(1e-12f));
     }
 
     /** @return the backbone */
