@@ -9,7 +9,9 @@ import java.util.function.Function;
 import org.cil4j.CilException;
 import org.cil4j.method.FeatureExtraction;
 import org.cil4j.method.FineTune;
+import org.cil4j.method.Icarl;
 import org.cil4j.method.Joint;
+import org.cil4j.method.Lucir;
 import org.cil4j.method.Method;
 
 /** The registry of methods: name, description, and how to build one from its parameters. */
@@ -32,6 +34,12 @@ public final class Methods {
                 p -> noParams("feature-extraction", p, new FeatureExtraction())));
         register(new Entry("joint", "re-train on all data seen so far (upper bound; not incremental)",
                 p -> noParams("joint", p, new Joint())));
+        register(new Entry("lwf-mc", "iCaRL's sigmoid distillation loss without exemplars (Rebuffi et al. 2017)",
+                p -> noParams("lwf-mc", p, Icarl.lwfMc())));
+        register(new Entry("icarl", "iCaRL: herding exemplars, sigmoid distillation, nearest mean of exemplars",
+                p -> Icarl.icarl(bind("icarl", p, Icarl.Params.class))));
+        register(new Entry("lucir", "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",
+                p -> new Lucir(bind("lucir", p, Lucir.Params.class))));
     }
 
     private Methods() {}

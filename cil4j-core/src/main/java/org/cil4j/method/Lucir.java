@@ -1,0 +1,267 @@
+package org.cil4j.method;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import org.cil4j.CilException;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.loss.LessForget;
+import org.cil4j.loss.MarginRanking;
+import org.cil4j.memory.ExemplarMemory;
+import org.cil4j.model.Imprinting;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.train.ParamGroup;
+import org.cil4j.train.StepLoss;
+
+/**
+ * LUCIR (Hou, Pan, Loy, Wang, Lin, Learning a Unified Classifier Incrementally via
+ * Rebalancing, CVPR 2019). Needs {@code model.classifier = cosine} (cosine normalization,
+ * Sec. 3.2) and {@code model.lastRelu = false}.
+ *
+ * <p>The base phase trains with cross-entropy on {@code sigma * cos} logits. Each incremental
+ * phase, on the new data plus the exemplars:
+ * <ul>
+ *   <li>imprints the new classes' weights from the normalized mean feature of each new class,
+ *       scaled to the mean norm of the old weights ({@link Imprinting}, as the released code
+ *       does) and keeps the old classes' weights frozen (the released code gives them a
+ *       learning rate of 0);
+ *   <li>minimizes cross-entropy over all classes, plus the less-forget constraint {@code
+ *       lambda (1 - cos(f_old, f_new))} on every sample with {@code lambda = lambda_base
+ *       sqrt(|C_old| / |C_new|)} (eq. 7), plus the margin ranking loss on the old classes'
+ *       samples between the ground-truth cosine score and the {@code K} hardest new-class scores
+ *       (eq. 8);
+ *   <li>then, after choosing the new classes' exemplars by herding, finetunes only the
+ *       classifier (heads and sigma) on the class-balanced memory (Sec. 3.4).
+ * </ul>
+ * Every part has a switch so that the ablation of Table 3 is a config.
+ */
+public final class Lucir implements Method {
+    /**
+     * LUCIR's hyper-parameters.
+     *
+     * @param memoryPerClass exemplars per class, {@code R_per = 20} (Sec. 4.1)
+     * @param memoryBudget total exemplars shared by the seen classes, or 0 (default) for a
+     *     fixed number per class
+     * @param selection "herding" (Sec. 4.1, after iCaRL) or "random"
+     * @param lessForget use the less-forget constraint
+     * @param lambdaBase {@code lambda_base = 5} for CIFAR-100 (Sec. 4.1; 10 on ImageNet)
+     * @param adaptiveLambda scale lambda by {@code sqrt(|C_old| / |C_new|)} (eq. 7); otherwise
+     *     {@code lambda = lambda_base}
+     * @param marginRanking use the inter-class separation loss
+     * @param margin its margin {@code m = 0.5} (Sec. 4.1)
+     * @param k its number of hard new classes {@code K = 2} (Sec. 4.1); at most the phase's
+     *     new classes are used
+     * @param imprint imprint the new classes' weights (released code, {@code --imprint_weights})
+     * @param balancedFinetune class-balanced finetuning of the classifier after each
+     *     incremental phase (Sec. 3.4)
+     * @param finetuneEpochs its epochs (2 at CPU scale, PROTOCOLS.md tin100-32-b50)
+     * @param finetuneLr its learning rate (0.01, PROTOCOLS.md tin100-32-b50)
+     * @param nmeFlip average each exemplar's feature with its mirror's for the class means, as
+     *     the released code does
+     */
+    public record Params(
+            int memoryPerClass,
+            int memoryBudget,
+            String selection,
+            boolean lessForget,
+            double lambdaBase,
+            boolean adaptiveLambda,
+            boolean marginRanking,
+            double margin,
+            int k,
+            boolean imprint,
+            boolean balancedFinetune,
+            int finetuneEpochs,
+            double finetuneLr,
+            boolean nmeFlip) {
+        /** Reads the record with the paper's defaults. */
+        @JsonCreator
+        public static Params of(
+                @JsonProperty("memoryPerClass") Integer memoryPerClass,
+                @JsonProperty("memoryBudget") Integer memoryBudget,
+                @JsonProperty("selection") String selection,
+                @JsonProperty("lessForget") Boolean lessForget,
+                @JsonProperty("lambdaBase") Double lambdaBase,
+                @JsonProperty("adaptiveLambda") Boolean adaptiveLambda,
+                @JsonProperty("marginRanking") Boolean marginRanking,
+                @JsonProperty("margin") Double margin,
+                @JsonProperty("k") Integer k,
+                @JsonProperty("imprint") Boolean imprint,
+                @JsonProperty("balancedFinetune") Boolean balancedFinetune,
+                @JsonProperty("finetuneEpochs") Integer finetuneEpochs,
+                @JsonProperty("finetuneLr") Double finetuneLr,
+                @JsonProperty("nmeFlip") Boolean nmeFlip) {
+            return new Params(
+                    memoryPerClass == null ? 20 : memoryPerClass,
+                    memoryBudget == null ? 0 : memoryBudget,
+                    selection == null ? "herding" : selection,
+                    lessForget == null || lessForget,
+                    lambdaBase == null ? 5.0 : lambdaBase,
+                    adaptiveLambda == null || adaptiveLambda,
+                    marginRanking == null || marginRanking,
+                    margin == null ? MarginRanking.DEFAULT_MARGIN : margin,
+                    k == null ? MarginRanking.DEFAULT_K : k,
+                    imprint == null || imprint,
+                    balancedFinetune == null || balancedFinetune,
+                    finetuneEpochs == null ? 2 : finetuneEpochs,
+                    finetuneLr == null ? 0.01 : finetuneLr,
+                    nmeFlip == null || nmeFlip);
+        }
+
+        /** Checks the values. */
+        public Params {
+            ExemplarMemory.Selection.of(selection);
+            if (!(lambdaBase >= 0) || Double.isInfinite(lambdaBase)) {
+                throw new CilException("lucir lambdaBase must be finite and >= 0, got " + lambdaBase);
+            }
+            if (!Double.isFinite(margin)) {
+                throw new CilException("lucir margin must be finite, got " + margin);
+            }
+            if (k < 1) {
+                throw new CilException("lucir k must be at least 1, got " + k);
+            }
+            if (finetuneEpochs < 1) {
+                throw new CilException("lucir finetuneEpochs must be at least 1, got " + finetuneEpochs);
+            }
+            if (!(finetuneLr > 0) || Double.isInfinite(finetuneLr)) {
+                throw new CilException("lucir finetuneLr must be positive, got " + finetuneLr);
+            }
+        }
+    }
+
+    private final Params params;
+    private ExemplarMemory memory;
+    private IncrementalNet oldNet;
+    private float[][] means;
+
+    /** @param params the hyper-parameters */
+    public Lucir(Params params) {
+        this.params = params;
+    }
+
+    @Override
+    public String name() {
+        return "lucir";
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        if (!net.config().cosine()) {
+            throw new CilException("lucir needs model.classifier = cosine (cosine normalization), not '"
+                    + net.config().classifier() + "'");
+        }
+        if (net.config().lastRelu()) {
+            throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
+        }
+        if (memory == null) {
+            memory = new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
+                    ExemplarMemory.Selection.of(params.selection()), ctx.seed());
+        }
+        int p = ctx.phase();
+        if (p == 0) {
+            ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
+            return;
+        }
+        if (params.imprint()) {
+            imprint(ctx);
+        }
+        int old = ctx.oldClasses();
+        int fresh = ctx.seen() - old;
+        double lambda = !params.lessForget() ? 0
+                : params.adaptiveLambda() ? LessForget.adaptiveLambda(params.lambdaBase(), old, fresh)
+                : params.lambdaBase();
+        int k = Math.min(params.k(), fresh);
+        IncrementalNet teacher = oldNet;
+        ImageDataset data = memory.mix(ctx.phaseData());
+        ctx.fit(ctx.stage("train", data, b -> {
+            NDArray f = net.features(b.x(), true);
+            NDArray cos = net.cosine(f);
+            NDArray logits = cos.mul(net.sigma());
+            StepLoss loss = new StepLoss().add("ce", ctx.classification(b, logits)).accuracyFrom(logits);
+            if (params.lessForget()) {
+                loss.add("less_forget", LessForget.loss(teacher.features(b.x(), false), f).mul((float) lambda));
+            }
+            if (params.marginRanking()) {
+                loss.add("margin_ranking", MarginRanking.loss(cos, b.y(), old, params.margin(), k));
+            }
+            return loss;
+        }).withGroups(List.of(new ParamGroup("all-but-old-heads", n -> !isOldHead(n, p),
+                ctx.train().lr(), ctx.train().weightDecay()))));
+    }
+
+    /**
+     * @param name a parameter name
+     * @param phase the current phase
+     * @return true for the weights of a head of an earlier phase
+     */
+    static boolean isOldHead(String name, int phase) {
+        for (int h = 0; h < phase; h++) {
+            if (name.startsWith(IncrementalNet.headPrefix(h))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void imprint(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        int p = ctx.phase();
+        int d = net.backbone().featureDim();
+        int old = ctx.oldClasses();
+        float[][] oldWeights = new float[old][];
+        for (int h = 0; h < p; h++) {
+            float[] w = net.headWeight(h).toFloatArray();
+            int off = net.headOffset(h);
+            for (int r = 0; r < w.length / d; r++) {
+                oldWeights[off + r] = java.util.Arrays.copyOfRange(w, r * d, (r + 1) * d);
+            }
+        }
+        ImageDataset data = ctx.phaseData();
+        int fresh = ctx.seen() - old;
+        float[] flat = new float[fresh * d];
+        for (int c = 0; c < fresh; c++) {
+            ImageDataset cls = data.subset(data.indicesOf(old + c));
+            float[] w = Imprinting.weights(ctx.features(net, cls, false), oldWeights);
+            System.arraycopy(w, 0, flat, c * d, d);
+        }
+        net.headWeight(p).set(flat);
+    }
+
+    @Override
+    public void afterPhase(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        memory.update(ctx, net);
+        if (ctx.phase() > 0 && params.balancedFinetune()) {
+            ctx.fit(ctx.stage("balanced-finetune", memory.dataset(), ctx.classificationLoss(false))
+                    .withGroups(List.of(new ParamGroup("classifier", n -> n.startsWith("head.") || n.equals("sigma"),
+                            params.finetuneLr(), ctx.train().weightDecay())))
+                    .withSchedule(params.finetuneEpochs(), List.of(), 1.0));
+        }
+        means = memory.classMeans(ctx, net, params.nmeFlip());
+        if (oldNet != null) {
+            oldNet.close();
+        }
+        oldNet = net.frozenCopy();
+    }
+
+    @Override
+    public float[][] classMeans() {
+        return means;
+    }
+
+    @Override
+    public Map<String, Object> memoryReport() {
+        return memory == null ? Map.of() : memory.report();
+    }
+
+    @Override
+    public void close() {
+        if (oldNet != null) {
+            oldNet.close();
+            oldNet = null;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.cil4j.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.Map;
+import org.cil4j.data.Datasets;
+import org.cil4j.eval.AccuracyMatrix;
+import org.cil4j.experiment.ConfigLoader;
+import org.cil4j.experiment.Experiment;
+import org.cil4j.experiment.RunResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end on real images: Fashion-MNIST, 6 classes in 3 phases of 2, 150 training and 50
+ * test images per class, the small CNN, 2 epochs per phase (about 15-25 s a run on 2 cores).
+ */
+class MultiClassMethodsTest {
+    private static Datasets.TrainTest data;
+    private static RunResult finetune;
+
+    @BeforeAll
+    static void load() {
+        data = Datasets.load("fashion-mnist", null);
+        finetune = run("finetune", "{}", false);
+    }
+
+    private static RunResult run(String method, String params, boolean lucirModel) {
+        ObjectNode tree = (ObjectNode) ConfigLoader.MAPPER.createObjectNode();
+        String json = """
+                {"name": "e2e-%s", "seed": 1993, "device": "cpu",
+                 "data": {"dataset": "fashion-mnist", "rgb": false},
+                 "scenario": {"setting": "multi-class", "classes": 6, "base": 2, "increment": 2,
+                              "trainPerClass": 150, "testPerClass": 50},
+                 "model": {"arch": "small-cnn", "lastRelu": %s, "classifier": "%s"},
+                 "train": {"epochs": 2, "batchSize": 32, "lr": 0.05},
+                 "method": {"name": "%s", "params": %s}}
+                """.formatted(method, !lucirModel, lucirModel ? "cosine" : "linear", method, params);
+        try {
+            tree = (ObjectNode) ConfigLoader.MAPPER.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        long t0 = System.nanoTime();
+        RunResult r = new Experiment(ConfigLoader.bind(tree, "test")).dataSource(c -> data).run();
+        System.out.printf("%s: CNN %s NME %s (%.1f s)%n", method, Arrays.deepToString(r.cnn().accuracy()),
+                r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()), (System.nanoTime() - t0) / 1e9);
+        return r;
+    }
+
+    /** Accuracy on the first phase's classes after the last phase. */
+    private static double firstPhaseAtEnd(AccuracyMatrix m) {
+        return m.get(m.phases() - 1, 0);
+    }
+
+    @Test
+    void icarlRemembersTheFirstClassesBetterThanFineTuning() {
+        RunResult r = run("icarl", "{}", false);
+        assertTrue(r.complete());
+        assertNotNull(r.nme(), "iCaRL reports NME next to CNN");
+        assertEquals(3, r.nme().phases());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        double nme = firstPhaseAtEnd(r.nme());
+        assertTrue(nme > ft + 10, "iCaRL NME on phase 0 after the last phase " + nme + " vs fine-tuning " + ft);
+        assertTrue(r.nme().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+                "iCaRL overall " + r.nme().accuracyAfter(2) + " vs fine-tuning " + finetune.cnn().accuracyAfter(2));
+        Map<String, Object> mem = r.phases().get(2).memory();
+        assertEquals(120, mem.get("samples"), "20 exemplars for each of 6 classes");
+        assertEquals(20L * 6 * (28 * 28 + 4), ((Number) mem.get("bytes")).longValue());
+    }
+
+    @Test
+    void lwfMcKeepsNothingAndClassifiesWithTheNetwork() {
+        RunResult r = run("lwf-mc", "{}", false);
+        assertTrue(r.complete());
+        assertNull(r.nme(), "no exemplars, no NME");
+        assertTrue(r.phases().get(2).memory().isEmpty());
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+                "distillation forgets less than fine-tuning: " + r.cnn().accuracyAfter(2) + " vs "
+                        + finetune.cnn().accuracyAfter(2));
+    }
+
+    @Test
+    void lucirBeatsFineTuningOnOldClasses() {
+        RunResult r = run("lucir", "{}", true);
+        assertTrue(r.complete());
+        assertNotNull(r.nme());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        double cnn = firstPhaseAtEnd(r.cnn());
+        assertTrue(cnn > ft + 10, "LUCIR CNN on phase 0 after the last phase " + cnn + " vs fine-tuning " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+                "LUCIR overall " + r.cnn().accuracyAfter(2) + " vs fine-tuning " + finetune.cnn().accuracyAfter(2));
+        assertEquals(120, r.phases().get(2).memory().get("samples"));
+    }
+}
