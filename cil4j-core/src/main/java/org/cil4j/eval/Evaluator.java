@@ -40,6 +40,8 @@ public final class Evaluator {
         long[] aware = new long[phases];
         long[] nme = new long[phases];
         int[] counts = new int[phases];
+        double[] featureNormSum = new double[seen];
+        int[] classCounts = new int[seen];
         long top5 = 0;
         BatchStream stream = new BatchStream(test, norm, Augment.NONE, batchSize);
         Iterator<HostBatch> it = stream.sequential();
@@ -61,6 +63,7 @@ public final class Evaluator {
                             new Shape(hb.size(), test.channels(), test.height(), test.width()));
                     NDArray f = net.features(x, false);
                     float[] logits = net.logits(f).toFloatArray();
+                    float[] fNorm = f.norm(new int[] {1}).toFloatArray();
                     int[] nmePred = null;
                     if (means != null) {
                         NDArray fn = IncrementalNet.l2normalize(f);
@@ -76,6 +79,8 @@ public final class Evaluator {
                         int y = hb.labels()[i];
                         int ph = scenario.phaseOf(y);
                         counts[ph]++;
+                        featureNormSum[y] += fNorm[i];
+                        classCounts[y]++;
                         int off = i * seen;
                         if (argMax(logits, off, 0, seen) == y) {
                             cnn[ph]++;
@@ -97,8 +102,12 @@ public final class Evaluator {
         for (int c : counts) {
             total += c;
         }
+        double[] featureNorms = new double[seen];
+        for (int c = 0; c < seen; c++) {
+            featureNorms[c] = classCounts[c] == 0 ? Double.NaN : featureNormSum[c] / classCounts[c];
+        }
         return new PhaseEval(pct(cnn, counts), pct(aware, counts), classMeans == null ? null : pct(nme, counts), counts,
-                total == 0 ? 0 : 100.0 * top5 / total);
+                total == 0 ? 0 : 100.0 * top5 / total, featureNorms);
     }
 
     private static double[] pct(long[] hits, int[] counts) {

@@ -10,5 +10,8 @@ package org.cil4j.eval;
  *     no class means
  * @param counts test samples per phase of classes
  * @param top5 task-agnostic top-5 accuracy over all seen classes
+ * @param featureNorms mean L2 norm of the features (the classifier's input) of each seen
+ *     class's test samples, in incremental class order
  */
-public record PhaseEval(double[] cnn, double[] taskAware, double[] nme, int[] counts, double top5) {}
+public record PhaseEval(double[] cnn, double[] taskAware, double[] nme, int[] counts, double top5,
+        double[] featureNorms) {}

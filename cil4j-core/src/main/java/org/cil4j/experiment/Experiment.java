@@ -1,6 +1,7 @@
 package org.cil4j.experiment;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedWriter;
@@ -180,7 +181,8 @@ public final class Experiment {
                     phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
                             evalSecs, MemoryProbe.peakRssMb(), cnn.accuracyAfter(p), aware.accuracyAfter(p),
                             nme == null || nme.phases() <= p ? null : nme.accuracyAfter(p), ev.top5(),
-                            p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem));
+                            p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem,
+                            new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
                     boolean done = p == scenario.numPhases() - 1;
                     result = new RunResult(RunResult.FORMAT, done, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
                             summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
@@ -194,6 +196,25 @@ public final class Experiment {
             }
         }
         return result;
+    }
+
+    /** L2 norm of each class's weight row, over all heads, in incremental class order. */
+    private static double[] weightNorms(IncrementalNet net) {
+        double[] out = new double[net.numClasses()];
+        int k = 0;
+        for (int h = 0; h < net.numHeads(); h++) {
+            NDArray w = net.headWeight(h);
+            int dim = (int) w.getShape().get(1);
+            float[] v = w.toFloatArray();
+            for (int r = 0; r < v.length / dim; r++) {
+                double sq = 0;
+                for (int d = 0; d < dim; d++) {
+                    sq += (double) v[r * dim + d] * v[r * dim + d];
+                }
+                out[k++] = Math.sqrt(sq);
+            }
+        }
+        return out;
     }
 
     private static String fmt(double v) {

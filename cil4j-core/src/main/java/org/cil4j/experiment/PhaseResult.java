@@ -1,5 +1,6 @@
 package org.cil4j.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
@@ -19,8 +20,22 @@ import java.util.Map;
  * @param oldAccuracy task-agnostic accuracy on classes of earlier phases (NaN in phase 0)
  * @param newAccuracy task-agnostic accuracy on the phase's own classes
  * @param memory what the method stores after the phase
+ * @param norms per-class norms of the classifier after the phase, or null (results written
+ *     before they were recorded)
  */
 public record PhaseResult(
         int phase, int classes, int seen, int trainSamples, double trainSeconds, double evalSeconds, long peakRssMb,
         double cnn, double taskAware, Double nme, double top5, Double oldAccuracy, double newAccuracy,
-        Map<String, Object> memory) {}
+        Map<String, Object> memory, @JsonInclude(JsonInclude.Include.NON_NULL) ClassNorms norms) {
+
+    /**
+     * What shows the classifier's bias towards new classes (Hou et al., LUCIR, CVPR 2019, Fig. 2;
+     * Wu et al., BiC, CVPR 2019): each seen class's weight-vector norm and the mean norm of its
+     * samples' features, in incremental class order.
+     *
+     * @param weight L2 norm of each class's row of the head weights (before any cosine
+     *     normalization)
+     * @param feature mean L2 norm of the features of each class's test samples
+     */
+    public record ClassNorms(double[] weight, double[] feature) {}
+}

@@ -1,0 +1,212 @@
+package org.cil4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cil4j.CilException;
+import org.cil4j.experiment.ConfigLoader;
+import org.cil4j.experiment.Experiment;
+import org.cil4j.experiment.ExperimentConfig;
+import org.cil4j.experiment.RunResult;
+import org.cil4j.report.Comparison;
+import org.cil4j.report.Report;
+import org.cil4j.report.RunDir;
+import org.cil4j.train.TrainListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cil sweep}: a grid of runs from one file, run one after another into {@code
+ * OUT/<run-name>/}, then the report and the comparison. A run whose results.json is complete
+ * is skipped, so a second invocation continues where the first stopped; a run that stopped
+ * part-way is started again from scratch.
+ *
+ * <pre>{@code
+ * {
+ *   "base": "../configs/fmnist-5x2.json",          // relative to this file
+ *   "out": "../runs/sweep",                         // relative to this file; --out overrides
+ *   "set": ["train.epochs=2"],                      // applied to every run
+ *   "axes": {                                       // every combination is one run
+ *     "method.name": ["finetune", "joint"],
+ *     "scenario.setting": ["multi-class", "multi-task"],
+ *     "seed": [1, 2, 3]
+ *   }
+ * }
+ * }</pre>
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Run a grid of experiments (base config x axes), skipping complete runs, then write the "
+                + "report and print the comparison.")
+public final class SweepCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "sweep file (JSON): base, out, set, axes")
+    Path file;
+
+    @Option(names = "--out", description = "output folder (overrides the file's 'out')")
+    Path out;
+
+    @Option(names = "--verbose", description = "print a line per epoch")
+    boolean verbose;
+
+    /** One run of the grid. */
+    record Planned(String name, ExperimentConfig config) {}
+
+    @Override
+    public Integer call() {
+        ObjectNode spec = ConfigLoader.readTree(file);
+        Path dir = file.toAbsolutePath().getParent();
+        for (Iterator<String> it = spec.fieldNames(); it.hasNext();) {
+            String k = it.next();
+            if (!List.of("base", "out", "set", "axes").contains(k)) {
+                throw new CilException(file + ": unknown key '" + k + "'; known keys: base, out, set, axes");
+            }
+        }
+        if (!spec.hasNonNull("base")) {
+            throw new CilException(file + ": 'base' (the config file the grid starts from) is required");
+        }
+        Path base = dir.resolve(spec.get("base").asText());
+        Path root = out != null ? out : spec.hasNonNull("out") ? dir.resolve(spec.get("out").asText()) : null;
+        if (root == null) {
+            throw new CilException(file + ": give 'out' in the file or --out");
+        }
+        List<String> common = new ArrayList<>();
+        if (spec.has("set")) {
+            spec.get("set").forEach(n -> common.add(n.asText()));
+        }
+        List<Planned> plan = plan(base, common, axes(spec));
+        int skipped = 0;
+        int ran = 0;
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Planned p = plan.get(i);
+            Path runDir = root.resolve(p.name());
+            dirs.add(runDir);
+            String status = prepare(runDir);
+            if (status.equals("complete")) {
+                System.err.printf("[%d/%d] %s: complete, skipped%n", i + 1, plan.size(), p.name());
+                skipped++;
+                continue;
+            }
+            System.err.printf("[%d/%d] %s: %s%n", i + 1, plan.size(), p.name(), status);
+            new Experiment(p.config()).output(runDir).listener(verbose ? new Progress() : TrainListener.NONE)
+                    .command("cil sweep " + file).run();
+            ran++;
+        }
+        System.err.printf("sweep: %d run(s), %d skipped as complete%n", ran, skipped);
+        List<RunDir> runs = dirs.stream().map(RunDir::load).toList();
+        Path page = Report.write(runs, root.resolve("report"));
+        System.out.println();
+        System.out.print(Comparison.of(runs).table());
+        System.out.println("report: " + page);
+        return 0;
+    }
+
+    /** Reads the axes: key -> JSON values, in file order. */
+    private Map<String, List<JsonNode>> axes(ObjectNode spec) {
+        Map<String, List<JsonNode>> axes = new LinkedHashMap<>();
+        JsonNode a = spec.get("axes");
+        if (a == null) {
+            return axes;
+        }
+        if (!a.isObject()) {
+            throw new CilException(file + ": 'axes' must be an object of key -> list of values");
+        }
+        a.fields().forEachRemaining(e -> {
+            if (!e.getValue().isArray() || e.getValue().isEmpty()) {
+                throw new CilException(file + ": axis '" + e.getKey() + "' must be a non-empty list of values");
+            }
+            List<JsonNode> v = new ArrayList<>();
+            e.getValue().forEach(v::add);
+            axes.put(e.getKey(), v);
+        });
+        return axes;
+    }
+
+    /**
+     * Expands the grid and binds every config before anything runs, so a bad value fails at
+     * once.
+     */
+    static List<Planned> plan(Path base, List<String> common, Map<String, List<JsonNode>> axes) {
+        List<Map<String, JsonNode>> combos = new ArrayList<>();
+        combos.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<JsonNode>> ax : axes.entrySet()) {
+            List<Map<String, JsonNode>> next = new ArrayList<>();
+            for (Map<String, JsonNode> c : combos) {
+                for (JsonNode v : ax.getValue()) {
+                    Map<String, JsonNode> m = new LinkedHashMap<>(c);
+                    m.put(ax.getKey(), v);
+                    next.add(m);
+                }
+            }
+            combos = next;
+        }
+        List<Planned> plan = new ArrayList<>();
+        for (Map<String, JsonNode> c : combos) {
+            ObjectNode tree = ConfigLoader.readTree(base);
+            common.forEach(s -> ConfigLoader.set(tree, s));
+            c.forEach((k, v) -> ConfigLoader.set(tree, k + "=" + v));
+            String name = runName(c, tree);
+            ConfigLoader.set(tree, "name=" + ConfigLoader.MAPPER.valueToTree(name));
+            plan.add(new Planned(name, ConfigLoader.bind(tree, base + " (sweep run " + name + ")")));
+        }
+        if (plan.stream().map(Planned::name).distinct().count() != plan.size()) {
+            throw new CilException("the sweep's run names repeat; give each axis distinct values");
+        }
+        return plan;
+    }
+
+    /** E.g. {@code method-finetune_setting-multi-class_seed-1}; the base config's name with no axes. */
+    static String runName(Map<String, JsonNode> combo, ObjectNode tree) {
+        if (combo.isEmpty()) {
+            return safe(tree.path("name").asText(tree.path("method").path("name").asText("run")));
+        }
+        List<String> parts = new ArrayList<>();
+        combo.forEach((k, v) -> {
+            String[] seg = k.split("\\.");
+            String leaf = seg[seg.length - 1].equals("name") && seg.length > 1 ? seg[seg.length - 2] : seg[seg.length - 1];
+            parts.add(leaf + "-" + (v.isTextual() ? v.asText() : v.toString()));
+        });
+        return safe(String.join("_", parts));
+    }
+
+    private static String safe(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]+", "-");
+    }
+
+    /**
+     * @param runDir a run's folder
+     * @return "complete" to skip it, or what is done before running it
+     */
+    private static String prepare(Path runDir) {
+        Path res = runDir.resolve("results.json");
+        if (!Files.exists(res)) {
+            return "running";
+        }
+        RunResult r;
+        try {
+            r = ConfigLoader.MAPPER.readValue(res.toFile(), RunResult.class);
+        } catch (IOException e) {
+            r = null;
+        }
+        if (r != null && r.complete()) {
+            return "complete";
+        }
+        try {
+            Files.delete(res);
+            Files.deleteIfExists(runDir.resolve("epochs.jsonl"));
+        } catch (IOException e) {
+            throw new CilException("cannot restart " + runDir + ": " + e.getMessage(), e);
+        }
+        return r == null ? "unreadable results.json, restarting from scratch"
+                : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length
+                        + ", restarting from scratch";
+    }
+}

@@ -1,0 +1,89 @@
+package org.cil4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.cil4j.experiment.ConfigLoader;
+import org.cil4j.experiment.RunResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real sweep on Fashion-MNIST (two phases of two classes, 100 training images per class,
+ * small CNN, one epoch; Debian package dataset-fashion-mnist), run twice: the second
+ * invocation skips the complete run and restarts the one marked incomplete.
+ */
+class SweepCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aSecondInvocationSkipsCompleteRunsAndRestartsIncompleteOnes() throws Exception {
+        Files.writeString(tmp.resolve("base.json"), """
+                { "name": "tiny", "device": "cpu", "threads": 1,
+                  "data": { "dataset": "fashion-mnist" },
+                  "scenario": { "base": 2, "increment": 2, "classes": 4, "trainPerClass": 100, "testPerClass": 50 },
+                  "model": { "arch": "small-cnn" },
+                  "train": { "epochs": 1, "batchSize": 32, "lr": 0.02 },
+                  "method": { "name": "finetune" } }
+                """);
+        Files.writeString(tmp.resolve("sweep.json"), """
+                { "base": "base.json", "out": "out", "axes": { "method.name": ["finetune"], "seed": [1, 2] } }
+                """);
+        Path out = tmp.resolve("out");
+        String first = sweep();
+        Path s1 = out.resolve("method-finetune_seed-1/results.json");
+        Path s2 = out.resolve("method-finetune_seed-2/results.json");
+        assertTrue(read(s1).complete() && read(s2).complete(), first);
+        assertEquals(1, read(s1).config().seed());
+        assertEquals("method-finetune_seed-2", read(s2).config().name());
+        assertTrue(Files.exists(out.resolve("report/report.html")));
+        assertTrue(first.contains("| method-finetune_seed-1 | 2 |"), "one row for the two seeds: " + first);
+        assertTrue(first.contains("mean ± sd over seed 1, 2"), first);
+
+        // seed 2 "stopped" after its first phase: complete=false
+        ObjectNode tree = (ObjectNode) ConfigLoader.MAPPER.readTree(s2.toFile());
+        tree.put("complete", false);
+        Files.write(s2, ConfigLoader.MAPPER.writeValueAsBytes(tree));
+        FileTime before = Files.getLastModifiedTime(s1);
+        String second = sweep();
+        assertTrue(second.contains("method-finetune_seed-1: complete, skipped"), second);
+        assertTrue(second.contains("method-finetune_seed-2: stopped after phase 2 of 2, restarting from scratch"), second);
+        assertTrue(second.contains("sweep: 1 run(s), 1 skipped as complete"), second);
+        assertEquals(before, Files.getLastModifiedTime(s1), "the complete run was not touched");
+        assertTrue(read(s2).complete());
+        assertEquals(2, Files.readAllLines(s2.resolveSibling("epochs.jsonl")).size(), "the restart began a fresh epoch log");
+        assertFalse(second.contains("incomplete"), second);
+    }
+
+    private String sweep() {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream both = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        System.setOut(both);
+        System.setErr(both);
+        int rc;
+        try {
+            rc = Main.execute("sweep", tmp.resolve("sweep.json").toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String log = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, log);
+        return log;
+    }
+
+    private static RunResult read(Path f) throws Exception {
+        return ConfigLoader.MAPPER.readValue(f.toFile(), RunResult.class);
+    }
+}
