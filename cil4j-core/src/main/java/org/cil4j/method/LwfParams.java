@@ -11,7 +11,8 @@ import org.cil4j.loss.Distillation;
  * @param temperature distillation temperature; 2 (Li &amp; Hoiem, ECCV 2016, Sec. 3: "T = 2")
  * @param weight weight of each old head's {@code T^2}-scaled KL term; 0.25, the LwF setting
  *     released by the DR authors (Hou et al., ECCV 2018) and used by the tin100-32-tasks
- *     protocol (Li &amp; Hoiem use a loss balance of 1 on an unscaled cross-entropy)
+ *     protocol. At {@code T = 2} it equals Li &amp; Hoiem's loss balance {@code lambda_o = 1}
+ *     on the unscaled term (their cross-entropy differs from the KL by a constant)
  * @param warmupEpochs epochs that train only the new head, backbone and old heads frozen,
  *     before the joint training; 0 (the LwF paper's optional warm-up, Sec. 3, is off by default)
  */
