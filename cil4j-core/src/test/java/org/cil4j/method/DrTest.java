@@ -38,4 +38,34 @@ class DrTest {
         double firstAtEnd = dr.taskAware().get(last, 0);
         assertTrue(firstAtEnd >= first - 3, "first task: " + first + " when learned, " + firstAtEnd + " at the end");
     }
+
+    /**
+     * Retrospection alone with herding: the memory holds the chosen number of samples per
+     * class, the hard labels train the new head, and no expert stage is needed.
+     */
+    @Test
+    void retrospectionWithHerdingKeepsItsBudget() {
+        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("reservedPerClass", 2).put("reservedSelection", "herding");
+        RunResult r = MultiTaskRuns.run("dr-r", params);
+        int last = r.taskAware().phases() - 1;
+        Map<String, Object> mem = r.phases().get(last).memory();
+        assertEquals(12, ((Number) mem.get("reservedSamples")).intValue(), mem.toString());
+        assertEquals("herding", mem.get("reservedSelection"));
+        assertTrue(r.taskAware().get(last, last) > 85, "new task " + r.taskAware().get(last, last));
+    }
+
+    /**
+     * With both switches off DR is LwF: the same loss terms on the same batches, so the same
+     * numbers to the last digit (a check of the loss assembly of both methods).
+     */
+    @Test
+    void withoutDistillationAndRetrospectionIsLwf() {
+        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("distillation", false).put("retrospection", false);
+        RunResult dr = MultiTaskRuns.run("dr", params);
+        RunResult lwf = MultiTaskRuns.cached("lwf");
+        assertEquals(lwf.taskAware(), dr.taskAware());
+        assertTrue(dr.phases().get(2).memory().isEmpty(), dr.phases().get(2).memory().toString());
+    }
 }

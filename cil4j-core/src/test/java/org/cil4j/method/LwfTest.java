@@ -39,7 +39,7 @@ class LwfTest {
     @Test
     void remembersOldTasksBetterThanFineTuning() {
         RunResult ft = MultiTaskRuns.finetune();
-        RunResult lwf = MultiTaskRuns.run("lwf", null);
+        RunResult lwf = MultiTaskRuns.cached("lwf");
         int last = lwf.taskAware().phases() - 1;
         assertEquals(2, last);
         double lwfOld = MultiTaskRuns.oldTasksAtEnd(lwf);

@@ -14,16 +14,22 @@ import org.cil4j.experiment.RunResult;
  * network collapse at this size).
  */
 final class MultiTaskRuns {
-    private static RunResult finetune;
+    private static final java.util.Map<String, RunResult> DEFAULT_RUNS = new java.util.HashMap<>();
 
     private MultiTaskRuns() {}
 
-    /** @return the fine-tuning run, computed once per test JVM and shared by the method tests */
-    static synchronized RunResult finetune() {
-        if (finetune == null) {
-            finetune = run("finetune", null);
-        }
-        return finetune;
+    /**
+     * @param method registry name
+     * @return the run with default parameters, computed once per test JVM and shared by the
+     *     method tests (fine-tuning and LwF are the references others are read against)
+     */
+    static synchronized RunResult cached(String method) {
+        return DEFAULT_RUNS.computeIfAbsent(method, m -> run(m, null));
+    }
+
+    /** @return the fine-tuning run, shared */
+    static RunResult finetune() {
+        return cached("finetune");
     }
 
     /**
