@@ -9,9 +9,13 @@ import java.util.function.Function;
 import org.cil4j.CilException;
 import org.cil4j.method.FeatureExtraction;
 import org.cil4j.method.FineTune;
+import org.cil4j.method.Dr;
+import org.cil4j.method.DrParams;
 import org.cil4j.method.Icarl;
 import org.cil4j.method.Joint;
 import org.cil4j.method.Lucir;
+import org.cil4j.method.Lwf;
+import org.cil4j.method.LwfParams;
 import org.cil4j.method.Method;
 
 /** The registry of methods: name, description, and how to build one from its parameters. */
@@ -40,6 +44,16 @@ public final class Methods {
                 p -> Icarl.icarl(bind("icarl", p, Icarl.Params.class))));
         register(new Entry("lucir", "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",
                 p -> new Lucir(bind("lucir", p, Lucir.Params.class))));
+        register(new Entry("lwf", "Learning without Forgetting (Li & Hoiem 2016): distill old heads on new images",
+                p -> new Lwf(bind("lwf", p, LwfParams.class))));
+        register(new Entry("dr", "Distillation and Retrospection (Hou et al. 2018); switches distillation, retrospection",
+                p -> new Dr("dr", bind("dr", p, DrParams.class))));
+        register(new Entry("dr-d", "DR with distillation only (expert CNN, no reserved samples)",
+                p -> new Dr("dr-d", bind("dr-d", preset(p, true, false), DrParams.class))));
+        register(new Entry("dr-r", "DR with retrospection only (reserved samples, hard labels)",
+                p -> new Dr("dr-r", bind("dr-r", preset(p, false, true), DrParams.class))));
+        register(new Entry("dr-dr", "DR with distillation and retrospection (the released setting)",
+                p -> new Dr("dr-dr", bind("dr-dr", preset(p, true, true), DrParams.class))));
     }
 
     private Methods() {}
@@ -94,6 +108,19 @@ public final class Methods {
             }
             throw new CilException("method.params of " + method + ": " + ex.getOriginalMessage());
         }
+    }
+
+    /** DR's switches preset by a registry name; keys given in the params still win. */
+    private static JsonNode preset(JsonNode p, boolean distillation, boolean retrospection) {
+        var node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        node.put("distillation", distillation);
+        node.put("retrospection", retrospection);
+        if (p != null && p.isObject()) {
+            node.setAll((com.fasterxml.jackson.databind.node.ObjectNode) p);
+        } else if (p != null && !p.isNull()) {
+            throw new CilException("method.params must be an object");
+        }
+        return node;
     }
 
     private static Method noParams(String name, JsonNode p, Method m) {

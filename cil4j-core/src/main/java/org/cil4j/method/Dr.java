@@ -1,0 +1,233 @@
+package org.cil4j.method;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.loss.CrossEntropy;
+import org.cil4j.memory.Herding;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.train.Batch;
+import org.cil4j.train.ParamGroup;
+import org.cil4j.train.Stage;
+import org.cil4j.train.StepLoss;
+import org.cil4j.util.Rng;
+
+/**
+ * Distillation and Retrospection (Hou, Pan, Loy, Wang, Lin, "Lifelong Learning via Progressive
+ * Distillation and Retrospection", ECCV 2018), with both ideas behind switches so that LwF, D,
+ * R and D+R can be compared ({@link DrParams}).
+ *
+ * <p>For each new task, with the <em>original model</em> a frozen copy of the network before
+ * the task:
+ *
+ * <ul>
+ *   <li><b>D</b> (Sec. 3.2): a stage named "expert" first fine-tunes a copy of the network on
+ *       the new task alone (cross-entropy of the new head, the phase recipe; old heads do not
+ *       train). The target model then learns its new head from the expert's soft outputs on the
+ *       new images, {@code weight * T^2 KL(expert || new head)}, instead of (or, with {@code
+ *       hardLabels}, besides) the labels. The expert is freed when the task is done.
+ *   <li><b>R</b> (Sec. 3.3): after each task a few training samples per class are reserved
+ *       (random with their own seed, or herding). Every batch carries a second half-batch of
+ *       reserved samples of the old tasks ({@link Stage#withSecondary}); the old heads are
+ *       distilled toward the original model on them (only on them when {@code
+ *       oldOnReservedOnly}, the released setting), while the new images feed the new head. Both
+ *       halves pass through the network together, so batch norm sees one batch.
+ *   <li>Without R (or with no reserved sample), the old heads are distilled on the new images,
+ *       as in {@link Lwf}.
+ * </ul>
+ *
+ * With the defaults, D+R is the released setting with no hard-label loss: {@code 0.25 KD(old
+ * heads, original, reserved) + 0.25 KD(new head, expert, new images)}. Each old head is
+ * distilled on all reserved samples, whichever task they come from, just as LwF distills every
+ * old head on the new images. In the multi-task setting heads are distilled one by one
+ * ({@link HeadDistillation}). The first phase is plain training.
+ */
+public final class Dr implements Method {
+    private final String name;
+    private final DrParams params;
+    private IncrementalNet original;
+    private ImageDataset reserved;
+
+    /**
+     * @param name the registry name (dr, dr-d, dr-r, dr-dr)
+     * @param params the hyper-parameters
+     */
+    public Dr(String name, DrParams params) {
+        this.name = name;
+        this.params = params;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** @return the hyper-parameters */
+    public DrParams params() {
+        return params;
+    }
+
+    /** @return the reserved samples of the old tasks (incremental labels), or null when none */
+    public ImageDataset reserved() {
+        return reserved;
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        if (ctx.phase() == 0 || original == null) {
+            ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
+            return;
+        }
+        IncrementalNet expert = null;
+        try {
+            if (params.distillation()) {
+                expert = trainExpert(ctx);
+            }
+            IncrementalNet teacherNew = expert;
+            boolean retro = params.retrospection() && reserved != null && reserved.size() > 0;
+            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, teacherNew, retro));
+            if (retro) {
+                stage = stage.withSecondary(reserved, Math.max(1, ctx.train().batchSize() / 2));
+            }
+            ctx.fit(stage);
+        } finally {
+            if (expert != null) {
+                expert.close();
+            }
+        }
+    }
+
+    /** Fine-tunes a copy of the network on the new task alone: backbone and new head. */
+    private static IncrementalNet trainExpert(PhaseContext ctx) {
+        IncrementalNet expert = ctx.net().frozenCopy();
+        try {
+            String head = IncrementalNet.headPrefix(ctx.phase());
+            ParamGroup group = new ParamGroup("expert", n -> !n.startsWith("head.") || n.startsWith(head),
+                    ctx.train().lr(), ctx.train().weightDecay());
+            ctx.fit(Stage.standard("expert", expert, ctx.phaseData(), b -> {
+                NDArray logits = expert.logits(expert.features(b.x(), true));
+                // Every sample belongs to the new task: the task mask leaves the new head alone.
+                NDArray mask = b.taskMask((int) logits.getShape().get(1));
+                return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y(), mask))
+                        .accuracyFrom(logits.stopGradient().add(mask));
+            }, ctx.train()).withGroups(List.of(group)));
+            return expert;
+        } catch (RuntimeException e) {
+            expert.close();
+            throw e;
+        }
+    }
+
+    private StepLoss loss(PhaseContext ctx, Batch b, IncrementalNet expert, boolean retro) {
+        IncrementalNet net = ctx.net();
+        Batch sec = retro ? b.secondary() : null;
+        int n = b.size();
+        NDArray x = sec == null ? b.x() : b.x().concat(sec.x(), 0);
+        NDArray all = net.logits(net.features(x, true));
+        NDArray logitsNew = sec == null ? all : all.get("0:" + n);
+        float w = (float) params.weight();
+        double t = params.temperature();
+        StepLoss loss = new StepLoss();
+        if (params.hardLabels()) {
+            loss.add("ce", ctx.classification(b, logitsNew));
+        }
+        if (expert != null) {
+            NDArray target = expert.logits(expert.features(b.x(), false));
+            loss.add("kd_new", HeadDistillation.head(logitsNew, target, ctx.oldClasses(),
+                    ctx.scenario().size(ctx.phase()), t).mul(w));
+        }
+        NDArray student;
+        NDArray oldX;
+        if (sec == null) {
+            student = logitsNew;
+            oldX = b.x();
+        } else if (params.oldOnReservedOnly()) {
+            student = all.get(n + ":");
+            oldX = sec.x();
+        } else {
+            student = all;
+            oldX = x;
+        }
+        NDArray teacher = original.logits(original.features(oldX, false));
+        loss.add("kd_old", HeadDistillation.oldHeads(student, teacher, net.headSizes(), original.numHeads(),
+                ctx.scenario().multiTask(), t).mul(w));
+        return loss.accuracyFrom(Lwf.trainingScores(ctx, b, logitsNew));
+    }
+
+    @Override
+    public void afterPhase(PhaseContext ctx) {
+        if (original != null) {
+            original.close();
+        }
+        original = ctx.net().frozenCopy();
+        if (params.retrospection() && params.reservedPerClass() > 0) {
+            reserve(ctx);
+        }
+    }
+
+    /** Adds the reserved samples of the phase's classes. */
+    private void reserve(PhaseContext ctx) {
+        ImageDataset data = ctx.phaseData();
+        float[][] features = params.reservedSelection().equals("herding") ? ctx.features(ctx.net(), data, false) : null;
+        int m = params.reservedPerClass();
+        int[] chosen = new int[0];
+        for (int k = ctx.oldClasses(); k < ctx.seen(); k++) {
+            int[] idx = data.indicesOf(k);
+            int[] pick;
+            if (features == null) {
+                int[] shuffled = idx.clone();
+                Rng.shuffle(shuffled, Rng.stream(params.reservedSeed(), "reserved", k));
+                pick = Arrays.copyOf(shuffled, Math.min(m, shuffled.length));
+            } else {
+                float[][] f = new float[idx.length][];
+                for (int i = 0; i < idx.length; i++) {
+                    f[i] = features[idx[i]];
+                }
+                int[] order = Herding.select(f, m);
+                pick = new int[order.length];
+                for (int i = 0; i < order.length; i++) {
+                    pick[i] = idx[order[i]];
+                }
+            }
+            int[] grown = Arrays.copyOf(chosen, chosen.length + pick.length);
+            System.arraycopy(pick, 0, grown, chosen.length, pick.length);
+            chosen = grown;
+        }
+        reserved = append(reserved, data.subset(chosen));
+    }
+
+    private static ImageDataset append(ImageDataset a, ImageDataset b) {
+        if (a == null) {
+            return b;
+        }
+        byte[] px = Arrays.copyOf(a.pixels(), a.pixels().length + b.pixels().length);
+        System.arraycopy(b.pixels(), 0, px, a.pixels().length, b.pixels().length);
+        int[] labels = Arrays.copyOf(a.labels(), a.size() + b.size());
+        System.arraycopy(b.labels(), 0, labels, a.size(), b.size());
+        return new ImageDataset("reserved", px, labels, a.channels(), a.height(), a.width(), a.classNames());
+    }
+
+    @Override
+    public Map<String, Object> memoryReport() {
+        if (!params.retrospection()) {
+            return Map.of();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("reservedSamples", reserved == null ? 0 : reserved.size());
+        m.put("reservedBytes", reserved == null ? 0L : (long) reserved.pixels().length);
+        m.put("reservedPerClass", params.reservedPerClass());
+        m.put("reservedSelection", params.reservedSelection());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (original != null) {
+            original.close();
+            original = null;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.cil4j.method;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.cil4j.CilException;
+import org.cil4j.loss.Distillation;
+
+/**
+ * Hyper-parameters of {@link Dr} (Hou, Pan, Loy, Wang, Lin, "Lifelong Learning via Progressive
+ * Distillation and Retrospection", ECCV 2018). The two switches give the four variants of the
+ * paper's tables: neither (LwF), distillation (D), retrospection (R), both (D+R).
+ *
+ * @param distillation adaptation by distillation (Sec. 3.2): train an expert on the new task
+ *     first and distill the new head toward it
+ * @param retrospection keep reserved samples of old tasks and distill the old heads on them
+ *     (Sec. 3.3)
+ * @param temperature distillation temperature; 2 (Sec. 4, following LwF)
+ * @param weight weight of each {@code T^2}-scaled KL term (old heads, and the new head toward
+ *     the expert); 0.25, the authors' released setting
+ * @param reservedPerClass reserved samples kept per old class; 5 (the tin100-32-tasks protocol;
+ *     the paper's Sec. 4 ablates 0 to 20)
+ * @param reservedSelection "random" (the paper) or "herding" (iCaRL's rule on the network's
+ *     features after the task)
+ * @param reservedSeed seed of the random choice of reserved samples; 1 (the protocol)
+ * @param oldOnReservedOnly distill the old heads on the reserved samples only, not on the new
+ *     images (the released setting); when false, on both. When no reserved sample exists (R off,
+ *     or 0 per class) the old heads are distilled on the new images as in LwF
+ * @param hardLabels add the cross-entropy of the new head on the new labels. Default: off with
+ *     distillation (the expert's soft outputs replace the hard labels, the released D+R setting
+ *     has no hard-label loss), on without it (otherwise nothing would teach the new head); it
+ *     cannot be off when distillation is off
+ */
+public record DrParams(
+        boolean distillation,
+        boolean retrospection,
+        double temperature,
+        double weight,
+        int reservedPerClass,
+        String reservedSelection,
+        long reservedSeed,
+        boolean oldOnReservedOnly,
+        boolean hardLabels) {
+
+    /** Reads the record, filling defaults for missing keys (D+R when no switch is given). */
+    @JsonCreator
+    public static DrParams of(
+            @JsonProperty("distillation") Boolean distillation,
+            @JsonProperty("retrospection") Boolean retrospection,
+            @JsonProperty("temperature") Double temperature,
+            @JsonProperty("weight") Double weight,
+            @JsonProperty("reservedPerClass") Integer reservedPerClass,
+            @JsonProperty("reservedSelection") String reservedSelection,
+            @JsonProperty("reservedSeed") Long reservedSeed,
+            @JsonProperty("oldOnReservedOnly") Boolean oldOnReservedOnly,
+            @JsonProperty("hardLabels") Boolean hardLabels) {
+        boolean d = distillation == null || distillation;
+        return new DrParams(
+                d,
+                retrospection == null || retrospection,
+                temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature,
+                weight == null ? 0.25 : weight,
+                reservedPerClass == null ? 5 : reservedPerClass,
+                reservedSelection == null ? "random" : reservedSelection,
+                reservedSeed == null ? 1L : reservedSeed,
+                oldOnReservedOnly == null || oldOnReservedOnly,
+                hardLabels == null ? !d : hardLabels);
+    }
+
+    /**
+     * @param distillation the D switch
+     * @param retrospection the R switch
+     * @return the defaults with those switches
+     */
+    public static DrParams defaults(boolean distillation, boolean retrospection) {
+        return of(distillation, retrospection, null, null, null, null, null, null, null);
+    }
+
+    /** Checks the values. */
+    public DrParams {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new CilException("dr: temperature must be positive and finite, got " + temperature);
+        }
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new CilException("dr: weight must be >= 0 and finite, got " + weight);
+        }
+        if (reservedPerClass < 0) {
+            throw new CilException("dr: reservedPerClass must be >= 0, got " + reservedPerClass);
+        }
+        if (!"random".equals(reservedSelection) && !"herding".equals(reservedSelection)) {
+            throw new CilException("dr: reservedSelection must be random or herding, not '" + reservedSelection + "'");
+        }
+        if (!distillation && !hardLabels) {
+            throw new CilException("dr: hardLabels cannot be false without distillation: nothing would train the new head");
+        }
+    }
+}
