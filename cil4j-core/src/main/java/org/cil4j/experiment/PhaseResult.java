@@ -19,8 +19,9 @@ import java.util.Map;
  * @param oldAccuracy task-agnostic accuracy on classes of earlier phases (NaN in phase 0)
  * @param newAccuracy task-agnostic accuracy on the phase's own classes
  * @param memory what the method stores after the phase
+ * @param rssMb resident memory of the process after the phase, MiB (-1 if unknown)
  */
 public record PhaseResult(
         int phase, int classes, int seen, int trainSamples, double trainSeconds, double evalSeconds, long peakRssMb,
         double cnn, double taskAware, Double nme, double top5, Double oldAccuracy, double newAccuracy,
-        Map<String, Object> memory) {}
+        Map<String, Object> memory, long rssMb) {}
