@@ -107,7 +107,7 @@ public final class CheckpointStore {
             }
             byte[] json = JSON.writeValueAsBytes(manifest.withFiles(entries));
             writeForced(tmp.resolve(MANIFEST), json);
-            writeForced(tmp.resolve(MANIFEST_SUM), (sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII));
+            writeForced(tmp.resolve(MANIFEST_SUM), sha256(json).getBytes(StandardCharsets.US_ASCII));
             forceDir(tmp);
             if (Files.exists(target)) {
                 deleteTree(target);
@@ -186,10 +186,10 @@ public final class CheckpointStore {
      */
     public static Loaded read(Path ckpt) {
         byte[] json = readLimited(ckpt.resolve(MANIFEST));
-        String sum = new String(readLimited(ckpt.resolve(MANIFEST_SUM)), StandardCharsets.US_ASCII).trim();
+        String sum = new String(readLimited(ckpt.resolve(MANIFEST_SUM)), StandardCharsets.US_ASCII);
         if (!sum.equals(sha256(json))) {
-            throw new CilException(ckpt.resolve(MANIFEST) + ": checksum mismatch (truncated or modified); "
-                    + "the checkpoint is damaged");
+            throw new CilException(ckpt.resolve(MANIFEST) + ": its SHA-256 does not match " + MANIFEST_SUM
+                    + " (one of them was truncated or modified); the checkpoint is damaged");
         }
         Manifest m;
         try {
