@@ -53,16 +53,37 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "engine threads (0: one per core)")
     Integer threads;
 
-    @Option(names = "--out", required = true, description = "output folder for results.json and epochs.jsonl")
+    @Option(names = "--out", description = "output folder for results.json, epochs.jsonl and checkpoints")
     Path out;
+
+    @Option(names = "--resume", paramLabel = "OUT", description = "continue the run in OUT from its newest checkpoint,"
+            + " with the config saved there")
+    Path resume;
+
+    @Option(names = "--force", description = "with --resume: continue even though the config changed")
+    boolean force;
 
     @Option(names = "--quiet", description = "no progress line")
     boolean quiet;
 
     @Override
     public Integer call() {
+        if (resume != null) {
+            if (out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
+                throw new CilException("--resume " + resume + " continues in its own folder; drop --out " + out);
+            }
+            out = resume;
+        } else if (out == null) {
+            throw new CilException("give --out FOLDER (or --resume FOLDER to continue a run)");
+        } else if (force) {
+            throw new CilException("--force only applies to --resume");
+        }
         ExperimentConfig cfg = resolve();
-        RunResult r = new Experiment(cfg).output(out).listener(quiet ? org.cil4j.train.TrainListener.NONE : new Progress())
+        Experiment exp = new Experiment(cfg);
+        if (resume != null) {
+            exp.resume(force);
+        }
+        RunResult r = exp.output(out).listener(quiet ? org.cil4j.train.TrainListener.NONE : new Progress())
                 .command("cil run " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of())))
                 .run();
         System.out.println(Tables.run(r));
@@ -71,7 +92,8 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     ExperimentConfig resolve() {
-        ObjectNode tree = config == null ? ConfigLoader.MAPPER.createObjectNode() : ConfigLoader.readTree(config);
+        ObjectNode tree = config != null ? ConfigLoader.readTree(config)
+                : resume != null ? Experiment.savedConfig(resume) : ConfigLoader.MAPPER.createObjectNode();
         List<String> all = new ArrayList<>();
         add(all, "method.name", method == null ? null : '"' + method + '"');
         add(all, "data.dataset", dataset == null ? null : '"' + dataset + '"');
@@ -90,7 +112,8 @@ public final class RunCommand implements Callable<Integer> {
         if (!tree.has("data") || !tree.get("data").has("dataset")) {
             throw new CilException("no dataset: give --config FILE or --dataset NAME");
         }
-        return ConfigLoader.bind(tree, config == null ? "command line" : config.toString());
+        return ConfigLoader.bind(tree, config != null ? config.toString()
+                : resume != null ? resume.resolve(Experiment.CONFIG_FILE).toString() : "command line");
     }
 
     private static void add(List<String> sets, String key, Object value) {

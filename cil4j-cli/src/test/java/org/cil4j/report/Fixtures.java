@@ -52,7 +52,7 @@ final class Fixtures {
             }
             phases.add(new PhaseResult(p, 2, seen, 200, 1.0, 0.1, 100, cnn.accuracyAfter(p), aware.accuracyAfter(p),
                     nm == null ? null : nm.accuracyAfter(p), 100, p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p),
-                    Map.of(), new PhaseResult.ClassNorms(w, f)));
+                    Map.of(), 100, new PhaseResult.ClassNorms(w, f)));
         }
         RunResult.Summary s = new RunResult.Summary("cnn", cnn.averageIncrementalAccuracy(), cnn.accuracyAfter(n - 1),
                 cnn.forgetting(), cnn.backwardTransfer(), cnn.averageIncrementalAccuracy(),

@@ -3,6 +3,7 @@ package org.cil4j.experiment;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cil4j.CilException;
+import org.cil4j.checkpoint.CheckpointStore;
 import org.cil4j.data.Datasets;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.engine.Engines;
@@ -52,6 +54,11 @@ public final class Experiment {
     private TrainListener listener = TrainListener.NONE;
     private String command;
     private DataSource source = DataSource.DEFAULT;
+    private boolean resume;
+    private boolean force;
+
+    /** The resolved config of a run, saved in its output folder when it starts. */
+    public static final String CONFIG_FILE = "config.json";
 
     /** Loads the train and test splits named by a data config. */
     @FunctionalInterface
@@ -108,13 +115,102 @@ public final class Experiment {
     }
 
     /**
+     * Continues the run in the output folder from its newest checkpoint (from the start when it
+     * has none). The config must equal the one the folder was started with, the {@code
+     * checkpoint} section aside.
+     *
+     * @param forced accept a changed config (the differences are logged)
+     * @return this
+     */
+    public Experiment resume(boolean forced) {
+        this.resume = true;
+        this.force = forced;
+        return this;
+    }
+
+    /**
+     * The config a run was started with.
+     *
+     * @param out the run's output folder
+     * @return its resolved config tree
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode savedConfig(Path out) {
+        Path f = out.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(f)) {
+            throw new CilException("cannot resume " + out + ": it holds no " + CONFIG_FILE
+                    + " (not the output folder of a cil4j run)");
+        }
+        return ConfigLoader.readTree(f);
+    }
+
+    /**
+     * Lists the differences between two configs, the checkpoint section aside.
+     *
+     * @param saved the config a run started with
+     * @param now the config of the resume
+     * @return one line per changed key, "key: old -> new"; empty when equal
+     */
+    public static List<String> configChanges(JsonNode saved, JsonNode now) {
+        List<String> out = new ArrayList<>();
+        diff("", comparable(saved), comparable(now), out);
+        return out;
+    }
+
+    private static JsonNode comparable(JsonNode n) {
+        com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
+        c.remove("checkpoint");
+        return c;
+    }
+
+    private static void diff(String path, JsonNode a, JsonNode b, List<String> out) {
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            a.fieldNames().forEachRemaining(keys::add);
+            b.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                diff(path.isEmpty() ? k : path + "." + k, a.get(k), b.get(k), out);
+            }
+        } else if (!sameValue(a, b)) {
+            out.add(path + ": " + (a == null ? "(absent)" : a) + " -> " + (b == null ? "(absent)" : b));
+        }
+    }
+
+    private static boolean sameValue(JsonNode a, JsonNode b) {
+        boolean na = a == null || a.isNull();
+        boolean nb = b == null || b.isNull();
+        if (na || nb) {
+            return na == nb;
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue()) == 0;
+        }
+        return a.equals(b);
+    }
+
+    static String configHash(JsonNode cfgTree) {
+        try {
+            return CheckpointStore.sha256(ConfigLoader.MAPPER.writeValueAsBytes(comparable(cfgTree)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Runs every phase.
      *
      * @return the result (also written to the output folder when one is set)
      */
     public RunResult run() {
         long t0 = System.nanoTime();
-        prepareOutput();
+        JsonNode cfgTree = ConfigLoader.MAPPER.valueToTree(cfg);
+        String hash = configHash(cfgTree);
+        prepareOutput(cfgTree);
+        CheckpointStore store = out == null ? null : new CheckpointStore(out.resolve("checkpoints"));
+        CheckpointStore.Loaded ckpt = resume ? store.newest().orElse(null) : null;
+        if (ckpt != null && !hash.equals(ckpt.manifest().configHash())) {
+            refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
+                    configChanges(ckpt.manifest().config(), cfgTree));
+        }
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
@@ -142,8 +238,25 @@ public final class Experiment {
         AccuracyMatrix aware = AccuracyMatrix.empty();
         AccuracyMatrix nme = null;
         RunResult result = null;
+        int first = 0;
+        if (ckpt != null) {
+            Metrics m = Metrics.read(ckpt);
+            phases.addAll(m.phases());
+            cnn = m.cnn();
+            aware = m.taskAware();
+            nme = m.nme();
+            t0 -= (long) (m.wallSeconds() * 1e9);
+            first = ckpt.manifest().phase();
+            checkHeads(ckpt, scenario);
+            LOG.info("resuming from {}: phase {}{}", ckpt.dir(), first + 1, ckpt.files().containsKey(Checkpointing.CURRENT)
+                    ? ", stage " + (ckpt.manifest().stage() + 1) + " after epoch " + ckpt.manifest().epoch() : " from its start");
+        }
+        if (resume && out != null) {
+            EpochLog.truncate(out.resolve("epochs.jsonl"), ckpt == null ? 0 : ckpt.manifest().epochLines());
+        }
         try (NDManager root = NDManager.newBaseManager(device);
-                EpochLog epochLog = new EpochLog(out == null ? null : out.resolve("epochs.jsonl"));
+                EpochLog epochLog = new EpochLog(out == null ? null : out.resolve("epochs.jsonl"),
+                        ckpt == null ? 0 : ckpt.manifest().epochLines());
                 method) {
             TrainListener both = new TrainListener() {
                 @Override
@@ -159,12 +272,36 @@ public final class Experiment {
             };
             Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), both);
             try (IncrementalNet net = IncrementalNet.create(cfg.model(), train.channels(), train.height(), cfg.seed(), root)) {
-                for (int p = 0; p < scenario.numPhases(); p++) {
+                checkSpace(net, method);
+                Checkpointing.Plan plan = null;
+                if (ckpt != null) {
+                    for (int h = 0; h < first; h++) {
+                        net.addHead(scenario.size(h));
+                    }
+                    try (var r = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.START).toString(),
+                                    ckpt.file(Checkpointing.START), root);
+                            var mr = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.METHOD).toString(),
+                                    ckpt.file(Checkpointing.METHOD), root)) {
+                        r.copyInto("net.", net.params().all());
+                        method.loadState(mr, new PhaseContext(first, scenario, net, train, cfg.train(), trainer, root,
+                                cfg.seed(), new ArrayList<>()));
+                    }
+                    if (ckpt.files().containsKey(Checkpointing.CURRENT)) {
+                        plan = new Checkpointing.Plan(first, ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt);
+                    }
+                }
+                Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
+                        cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
+                for (int p = first; p < scenario.numPhases(); p++) {
                     MemoryProbe.resetPeak();
                     long ts = System.nanoTime();
+                    if (ck != null) {
+                        ck.beginPhase(p, net, method, Metrics.tree(phases, cnn, aware, nme, (System.nanoTime() - t0) / 1e9));
+                    }
                     net.addHead(scenario.size(p));
                     List<EpochRecord> log = new ArrayList<>();
-                    PhaseContext ctx = new PhaseContext(p, scenario, net, train, cfg.train(), trainer, root, cfg.seed(), log);
+                    PhaseContext ctx = new PhaseContext(p, scenario, net, train, cfg.train(), trainer, root, cfg.seed(), log,
+                            ck == null ? PhaseContext.StageRunner.PLAIN : ck);
                     method.train(ctx);
                     method.afterPhase(ctx);
                     double trainSecs = (System.nanoTime() - ts) / 1e9;
@@ -181,7 +318,7 @@ public final class Experiment {
                     phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
                             evalSecs, MemoryProbe.peakRssMb(), cnn.accuracyAfter(p), aware.accuracyAfter(p),
                             nme == null || nme.phases() <= p ? null : nme.accuracyAfter(p), ev.top5(),
-                            p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem,
+                            p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem, MemoryProbe.rssMb(),
                             new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
                     boolean done = p == scenario.numPhases() - 1;
                     result = new RunResult(RunResult.FORMAT, done, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
@@ -192,6 +329,9 @@ public final class Experiment {
                             nme == null ? "" : ", NME " + fmt(nme.accuracyAfter(p)) + "%",
                             fmt(trainSecs), fmt(evalSecs));
                     writeResult(result);
+                    if (ck != null) {
+                        ck.phaseDone(p, net, method, Metrics.tree(phases, cnn, aware, nme, result.wallSeconds()));
+                    }
                 }
             }
         }
@@ -262,22 +402,95 @@ public final class Experiment {
                 nme == null ? null : nme.averageIncrementalAccuracy());
     }
 
-    private void prepareOutput() {
+    private void prepareOutput(JsonNode cfgTree) {
         if (out == null) {
+            if (resume) {
+                throw new CilException("a resume needs the run's output folder");
+            }
             return;
+        }
+        Path res = out.resolve("results.json");
+        if (resume) {
+            JsonNode saved = savedConfig(out);
+            if (Files.exists(res) && readComplete(res)) {
+                throw new CilException(out + " holds a complete result: nothing to resume");
+            }
+            refuseOrWarn("the config differs from the one " + out + " was started with", configChanges(saved, cfgTree));
         }
         try {
             Files.createDirectories(out);
-            Path res = out.resolve("results.json");
-            if (Files.exists(res)) {
+            if (!resume && Files.exists(res)) {
                 throw new CilException("output folder " + out + " already holds a result (results.json); "
-                        + "choose another --out or delete it");
+                        + "choose another --out, delete it, or continue it with --resume");
+            }
+            if (!resume && Files.exists(out.resolve("checkpoints"))) {
+                throw new CilException("output folder " + out + " holds checkpoints of a run; continue it with --resume "
+                        + "or choose another --out");
             }
             Path probe = Files.createTempFile(out, ".write-test", ".tmp");
             Files.delete(probe);
-            Files.deleteIfExists(out.resolve("epochs.jsonl"));
+            if (!resume) {
+                Files.deleteIfExists(out.resolve("epochs.jsonl"));
+            }
+            if (!resume || force) {
+                AtomicFiles.write(out.resolve(CONFIG_FILE),
+                        ConfigLoader.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(cfgTree));
+            }
         } catch (IOException e) {
             throw new CilException("output folder " + out + " is not writable: " + e.getMessage(), e);
+        }
+    }
+
+    private void refuseOrWarn(String what, List<String> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        String list = String.join("\n  ", changes);
+        if (!force) {
+            throw new CilException(what + "; refusing to resume (use --force to resume anyway). Changed:\n  " + list);
+        }
+        LOG.warn("{}; resuming anyway (--force). Changed:\n  {}", what, list);
+    }
+
+    private static boolean readComplete(Path res) {
+        try {
+            JsonNode n = ConfigLoader.MAPPER.readTree(res.toFile());
+            return n != null && n.path("complete").asBoolean(false);
+        } catch (IOException e) {
+            throw new CilException(res + ": not readable as JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void checkHeads(CheckpointStore.Loaded ckpt, Scenario scenario) {
+        List<Integer> heads = ckpt.manifest().heads();
+        int p = ckpt.manifest().phase();
+        boolean ok = heads != null && heads.size() == p && p <= scenario.numPhases();
+        for (int h = 0; ok && h < p; h++) {
+            ok = heads.get(h) == scenario.size(h);
+        }
+        if (!ok) {
+            throw new CilException(ckpt.dir() + ": its network has heads " + heads + " but the scenario's phases are "
+                    + java.util.Arrays.toString(scenario.phaseSizes()));
+        }
+    }
+
+    /** Fails before training when the output folder's disk cannot hold a few checkpoints. */
+    private void checkSpace(IncrementalNet net, Method method) {
+        if (out == null) {
+            return;
+        }
+        long tensorBytes = net.params().all().values().stream().mapToLong(a -> 4 * a.getShape().size()).sum();
+        // a checkpoint holds up to about four copies of the network (start, old model, stage, current + momentum);
+        // two are kept and a third is written before the oldest is deleted
+        long need = 3 * (5 * tensorBytes) + (64L << 20);
+        try {
+            long free = Files.getFileStore(out).getUsableSpace();
+            if (free < need) {
+                throw new CilException("output folder " + out + ": only " + (free >> 20) + " MiB free, checkpoints need about "
+                        + (need >> 20) + " MiB");
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot tell the free space of {}: {}", out, e.toString());
         }
     }
 
@@ -296,8 +509,10 @@ public final class Experiment {
     /** Appends one JSON line per epoch. */
     static final class EpochLog implements AutoCloseable {
         private final BufferedWriter w;
+        private long lines;
 
-        EpochLog(Path file) {
+        EpochLog(Path file, long linesBefore) {
+            this.lines = linesBefore;
             try {
                 w = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -314,8 +529,29 @@ public final class Experiment {
                 w.write(ConfigLoader.MAPPER.writeValueAsString(r));
                 w.newLine();
                 w.flush();
+                lines++;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        long lines() {
+            return lines;
+        }
+
+        /** Keeps the first lines of the log: those written before the checkpoint a run resumes from. */
+        static void truncate(Path file, long keep) {
+            try {
+                if (!Files.exists(file)) {
+                    return;
+                }
+                List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+                if (all.size() > keep) {
+                    String kept = all.subList(0, (int) keep).stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+                    AtomicFiles.write(file, kept.getBytes(StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                throw new CilException("cannot rewrite the epoch log " + file + ": " + e.getMessage(), e);
             }
         }
 

@@ -19,6 +19,7 @@ import org.cil4j.train.TrainConfig;
  * @param model the network
  * @param train the optimization recipe per phase
  * @param method the method and its parameters
+ * @param checkpoint when checkpoints are written
  */
 public record ExperimentConfig(
         String name,
@@ -29,7 +30,8 @@ public record ExperimentConfig(
         ScenarioConfig scenario,
         ModelConfig model,
         TrainConfig train,
-        MethodConfig method) {
+        MethodConfig method,
+        CheckpointConfig checkpoint) {
 
     /** Reads the record with defaults for optional sections. */
     @JsonCreator
@@ -42,7 +44,8 @@ public record ExperimentConfig(
             @JsonProperty("scenario") ScenarioConfig scenario,
             @JsonProperty("model") ModelConfig model,
             @JsonProperty("train") TrainConfig train,
-            @JsonProperty("method") MethodConfig method) {
+            @JsonProperty("method") MethodConfig method,
+            @JsonProperty("checkpoint") CheckpointConfig checkpoint) {
         if (data == null) {
             throw new CilException("the config has no 'data' section (data.dataset is required)");
         }
@@ -58,7 +61,8 @@ public record ExperimentConfig(
                 scenario == null ? ScenarioConfig.of(null, null, null, null, null, null, null, null, null) : scenario,
                 model == null ? new ModelConfig(null, (Boolean) null, null) : model,
                 train == null ? TrainConfig.of(null, null, null, null, null, null, null, null, null) : train,
-                method);
+                method,
+                checkpoint == null ? CheckpointConfig.of(null) : checkpoint);
     }
 
     /** Checks the values. */

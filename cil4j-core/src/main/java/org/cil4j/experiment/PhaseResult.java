@@ -20,13 +20,14 @@ import java.util.Map;
  * @param oldAccuracy task-agnostic accuracy on classes of earlier phases (NaN in phase 0)
  * @param newAccuracy task-agnostic accuracy on the phase's own classes
  * @param memory what the method stores after the phase
+ * @param rssMb resident memory of the process after the phase, MiB (-1 if unknown)
  * @param norms per-class norms of the classifier after the phase, or null (results written
  *     before they were recorded)
  */
 public record PhaseResult(
         int phase, int classes, int seen, int trainSamples, double trainSeconds, double evalSeconds, long peakRssMb,
         double cnn, double taskAware, Double nme, double top5, Double oldAccuracy, double newAccuracy,
-        Map<String, Object> memory, @JsonInclude(JsonInclude.Include.NON_NULL) ClassNorms norms) {
+        Map<String, Object> memory, long rssMb, @JsonInclude(JsonInclude.Include.NON_NULL) ClassNorms norms) {
 
     /**
      * What shows the classifier's bias towards new classes (Hou et al., LUCIR, CVPR 2019, Fig. 2;

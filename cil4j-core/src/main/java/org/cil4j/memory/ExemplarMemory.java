@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cil4j.CilException;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.method.PhaseContext;
 import org.cil4j.model.IncrementalNet;
@@ -54,6 +56,8 @@ public final class ExemplarMemory {
     private final long seed;
     /** Stored images of each class in incremental order, in ranking order (best first). */
     private final List<ImageDataset> classes = new ArrayList<>();
+    /** For each class, the indices of its stored images within its training images. */
+    private final List<int[]> rankings = new ArrayList<>();
 
     /**
      * @param perClass images per class (used when {@code budget} is 0), at least 1 then
@@ -134,6 +138,7 @@ public final class ExemplarMemory {
             ranking = Arrays.copyOf(all, Math.min(m, all.length));
         }
         classes.add(classData.subset(ranking));
+        rankings.add(ranking);
     }
 
     /**
@@ -152,7 +157,49 @@ public final class ExemplarMemory {
                     prefix[i] = i;
                 }
                 classes.set(c, d.subset(prefix));
+                rankings.set(c, Arrays.copyOf(rankings.get(c), q));
             }
+        }
+    }
+
+    /**
+     * Saves the choice of exemplars: for each class, the indices of its stored images among
+     * its training images ({@link PhaseContext#classData}).
+     *
+     * @param w the checkpoint writer
+     * @param prefix entry name prefix, e.g. "memory."
+     */
+    public void save(StateWriter w, String prefix) {
+        for (int c = 0; c < rankings.size(); c++) {
+            w.putInts(prefix + "class." + c, rankings.get(c));
+        }
+    }
+
+    /**
+     * Restores what {@link #save} wrote into an empty memory.
+     *
+     * @param r the checkpoint reader
+     * @param prefix the prefix used when saving
+     * @param ctx the phase about to run (its training data)
+     */
+    public void load(StateReader r, String prefix, PhaseContext ctx) {
+        if (!classes.isEmpty()) {
+            throw new IllegalStateException("load into a memory that holds exemplars");
+        }
+        for (int c = 0; r.has(prefix + "class." + c); c++) {
+            if (c >= ctx.oldClasses()) {
+                throw new CilException(r.source() + ": exemplars of class " + c + " but only " + ctx.oldClasses()
+                        + " classes come before phase " + ctx.phase());
+            }
+            int[] ranking = r.ints(prefix + "class." + c);
+            ImageDataset data = ctx.classData(c);
+            for (int i : ranking) {
+                if (i < 0 || i >= data.size()) {
+                    throw new CilException(r.source() + ": exemplar index " + i + " out of range for class " + c);
+                }
+            }
+            classes.add(data.subset(ranking));
+            rankings.add(ranking);
         }
     }
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.IcarlLoss;
 import org.cil4j.memory.ExemplarMemory;
@@ -111,6 +113,32 @@ public final class Icarl implements Method {
             oldNet.close();
         }
         oldNet = ctx.net().frozenCopy();
+    }
+
+    @Override
+    public void saveState(StateWriter w) {
+        if (memory != null) {
+            memory.save(w, "memory.");
+        }
+        if (oldNet != null) {
+            w.putAll("old.", oldNet.params().all());
+        }
+        if (means != null) {
+            w.putRows("means", means);
+        }
+    }
+
+    @Override
+    public void loadState(StateReader r, PhaseContext ctx) {
+        if (rehearsal) {
+            memory = params.memory(ctx.seed());
+            memory.load(r, "memory.", ctx);
+        }
+        if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
+            oldNet = ctx.net().frozenCopy();
+            r.copyInto("old.", oldNet.params().all());
+        }
+        means = r.has("means") ? r.rows("means") : null;
     }
 
     @Override

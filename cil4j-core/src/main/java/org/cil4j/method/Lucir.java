@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import org.cil4j.CilException;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.LessForget;
 import org.cil4j.loss.MarginRanking;
@@ -157,8 +159,7 @@ public final class Lucir implements Method {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
         }
         if (memory == null) {
-            memory = new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
-                    ExemplarMemory.Selection.of(params.selection()), ctx.seed());
+            memory = newMemory(ctx);
         }
         int p = ctx.phase();
         if (p == 0) {
@@ -190,6 +191,11 @@ public final class Lucir implements Method {
             return loss;
         }).withGroups(List.of(new ParamGroup("all-but-old-heads", n -> !isOldHead(n, p),
                 ctx.train().lr(), ctx.train().weightDecay()))));
+    }
+
+    private ExemplarMemory newMemory(PhaseContext ctx) {
+        return new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
+                ExemplarMemory.Selection.of(params.selection()), ctx.seed());
     }
 
     /**
@@ -245,6 +251,30 @@ public final class Lucir implements Method {
             oldNet.close();
         }
         oldNet = net.frozenCopy();
+    }
+
+    @Override
+    public void saveState(StateWriter w) {
+        if (memory != null) {
+            memory.save(w, "memory.");
+        }
+        if (oldNet != null) {
+            w.putAll("old.", oldNet.params().all());
+        }
+        if (means != null) {
+            w.putRows("means", means);
+        }
+    }
+
+    @Override
+    public void loadState(StateReader r, PhaseContext ctx) {
+        memory = newMemory(ctx);
+        memory.load(r, "memory.", ctx);
+        if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
+            oldNet = ctx.net().frozenCopy();
+            r.copyInto("old.", oldNet.params().all());
+        }
+        means = r.has("means") ? r.rows("means") : null;
     }
 
     @Override

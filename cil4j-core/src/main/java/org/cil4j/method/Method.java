@@ -47,6 +47,25 @@ public interface Method extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * Saves what the method keeps between phases (old model, exemplar choice, class means) into
+     * a checkpoint. Called between phases only: after {@link #afterPhase} of one phase and before
+     * {@link #train} of the next. A method that keeps nothing saves nothing.
+     *
+     * @param w where to write named arrays
+     */
+    default void saveState(org.cil4j.checkpoint.StateWriter w) {}
+
+    /**
+     * Restores what {@link #saveState} wrote, on a fresh instance, before the phase {@code
+     * ctx.phase()} runs. The network of {@code ctx} already holds the weights after the previous
+     * phase (its head for {@code ctx.phase()} is not added yet).
+     *
+     * @param r the saved arrays
+     * @param ctx the phase about to run
+     */
+    default void loadState(org.cil4j.checkpoint.StateReader r, PhaseContext ctx) {}
+
     /** Frees native memory the method holds (old models, experts). */
     @Override
     default void close() {}

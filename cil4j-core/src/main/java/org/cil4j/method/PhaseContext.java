@@ -34,6 +34,28 @@ public final class PhaseContext {
     private final NDManager root;
     private final long seed;
     private final List<EpochRecord> log;
+    private final StageRunner runner;
+    private int stages;
+
+    /**
+     * Runs the stages of a phase; the experiment's runner adds checkpoints and resumes a phase
+     * at the stage and epoch where it stopped.
+     */
+    @FunctionalInterface
+    public interface StageRunner {
+        /**
+         * @param trainer the trainer
+         * @param stage the stage
+         * @param scenario the scenario
+         * @param phase the phase index
+         * @param index the stage's number within the phase, in call order from 0
+         * @return the epoch records of the epochs run
+         */
+        List<EpochRecord> fit(Trainer trainer, Stage stage, Scenario scenario, int phase, int index);
+
+        /** Runs every stage from its first epoch. */
+        StageRunner PLAIN = (t, st, sc, p, i) -> t.fit(st, sc, p);
+    }
 
     /**
      * @param phase phase index
@@ -49,6 +71,24 @@ public final class PhaseContext {
      */
     public PhaseContext(int phase, Scenario scenario, IncrementalNet net, ImageDataset trainAll, TrainConfig train,
             Trainer trainer, NDManager root, long seed, List<EpochRecord> log) {
+        this(phase, scenario, net, trainAll, train, trainer, root, seed, log, StageRunner.PLAIN);
+    }
+
+    /**
+     * @param phase phase index
+     * @param scenario the scenario
+     * @param net the network, its head for this phase already added
+     * @param trainAll all training data of the scenario, relabelled
+     * @param train the recipe
+     * @param trainer the trainer
+     * @param root manager for temporary arrays
+     * @param seed master seed
+     * @param log where epoch records of this phase are collected
+     * @param runner runs each stage (checkpoints, resume)
+     */
+    public PhaseContext(int phase, Scenario scenario, IncrementalNet net, ImageDataset trainAll, TrainConfig train,
+            Trainer trainer, NDManager root, long seed, List<EpochRecord> log, StageRunner runner) {
+        this.runner = runner;
         this.phase = phase;
         this.scenario = scenario;
         this.net = net;
@@ -118,12 +158,27 @@ public final class PhaseContext {
     }
 
     /**
-     * Runs a stage to the end.
+     * Runs a stage to the end. Stages are numbered in call order; on a resumed run the stages
+     * completed before the interruption are not trained again (their weights are restored) and
+     * the interrupted one continues at its epoch, so everything a method does between stages must
+     * depend only on the phase's start state and the weights stages leave.
      *
      * @param stage the stage
      */
     public void fit(Stage stage) {
-        log.addAll(trainer.fit(stage, scenario, phase));
+        log.addAll(runner.fit(trainer, stage, scenario, phase, stages++));
+    }
+
+    /**
+     * The training images of one class seen so far (all labelled {@code cls}), in dataset order:
+     * what exemplar indices refer to.
+     *
+     * @param cls a class in incremental order, below {@link #seen()}
+     * @return its training images
+     */
+    public ImageDataset classData(int cls) {
+        ImageDataset d = scenario.phaseData(trainAll, scenario.phaseOf(cls));
+        return d.subset(d.indicesOf(cls));
     }
 
     /**

@@ -74,6 +74,26 @@ public final class Sgd {
         return velocity;
     }
 
+    /**
+     * Replaces the momentum buffers with copies of saved ones (a resumed stage continues exactly
+     * where the saved one stopped). Each copy lives in the manager of its parameter.
+     *
+     * @param saved momentum buffers by parameter name
+     * @param params the parameters they belong to, by name
+     */
+    public void load(Map<String, NDArray> saved, Map<String, NDArray> params) {
+        clear();
+        for (Map.Entry<String, NDArray> e : saved.entrySet()) {
+            NDArray w = params.get(e.getKey());
+            if (w == null || !w.getShape().equals(e.getValue().getShape())) {
+                throw new org.cil4j.CilException("saved momentum for '" + e.getKey()
+                        + "' matches no parameter of that shape");
+            }
+            NDArray v = w.getManager().create(e.getValue().toFloatArray(), w.getShape());
+            velocity.put(e.getKey(), v);
+        }
+    }
+
     /** Frees the momentum buffers. */
     public void clear() {
         velocity.values().forEach(NDArray::close);

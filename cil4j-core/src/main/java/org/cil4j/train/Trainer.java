@@ -59,6 +59,35 @@ public final class Trainer {
      * @return one record per epoch
      */
     public List<EpochRecord> fit(Stage stage, Scenario scenario, int phase) {
+        return fit(stage, scenario, phase, 0, null, null);
+    }
+
+    /** Called after each epoch of a stage, while the optimizer state is still alive. */
+    @FunctionalInterface
+    public interface EpochEnd {
+        /**
+         * @param epochsDone epochs of the stage completed
+         * @param sgd the optimizer, whose {@link Sgd#state()} a checkpoint saves
+         */
+        void done(int epochsDone, Sgd sgd);
+    }
+
+    /**
+     * Trains a stage from a given epoch to the end: the resumable form of {@link #fit(Stage,
+     * Scenario, int)}. Shuffling and augmentation depend only on (seed, phase, stage, epoch), so
+     * starting at epoch {@code e} with the weights and momentum saved after epoch {@code e}
+     * reproduces the uninterrupted run.
+     *
+     * @param stage what to train
+     * @param scenario the scenario
+     * @param phase the phase index
+     * @param firstEpoch epochs already done (0 for a fresh stage; {@code stage.epochs()} runs none)
+     * @param savedMomentum saved momentum buffers by parameter name, or null to start from zero
+     * @param onEpoch called after each epoch, or null
+     * @return one record per epoch run
+     */
+    public List<EpochRecord> fit(Stage stage, Scenario scenario, int phase, int firstEpoch,
+            Map<String, NDArray> savedMomentum, EpochEnd onEpoch) {
         ImageDataset data = stage.data();
         if (data.size() < 2) {
             throw new IllegalStateException("stage " + stage.name() + " of phase " + phase + " has fewer than 2 samples");
@@ -66,6 +95,9 @@ public final class Trainer {
         List<ResolvedGroup> groups = resolve(stage);
         stage.net().params().setTrainable(n -> groups.stream().anyMatch(g -> g.tensors().containsKey(n)));
         Sgd sgd = new Sgd(momentum);
+        if (savedMomentum != null) {
+            sgd.load(savedMomentum, stage.net().params().params());
+        }
         BatchStream stream = new BatchStream(data, norm, stage.augment(), stage.batchSize());
         BatchStream second = stage.secondary() == null || stage.secondary().size() == 0 ? null
                 : new BatchStream(stage.secondary(), norm, stage.augment(), stage.secondaryBatchSize());
@@ -73,7 +105,7 @@ public final class Trainer {
         List<EpochRecord> records = new ArrayList<>();
         int stageKey = stage.name().hashCode();
         try {
-            for (int epoch = 0; epoch < stage.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < stage.epochs(); epoch++) {
                 double factor = TrainConfig.lrFactor(epoch, stage.milestones(), stage.gamma());
                 long t0 = System.nanoTime();
                 Map<String, Double> sums = new LinkedHashMap<>();
@@ -139,6 +171,9 @@ public final class Trainer {
                         hasAcc ? 100.0 * correct / Math.max(1, seen) : Double.NaN, seen / secs, secs);
                 records.add(rec);
                 listener.onEpoch(rec);
+                if (onEpoch != null) {
+                    onEpoch.done(epoch + 1, sgd);
+                }
             }
         } finally {
             sgd.clear();
