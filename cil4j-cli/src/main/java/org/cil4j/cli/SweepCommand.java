@@ -177,6 +177,25 @@ public final class SweepCommand implements Callable<Integer> {
         return safe(String.join("_", parts));
     }
 
+    /** Removes what an unfinished run left (result, epoch log, saved config, checkpoints). */
+    private static void clear(Path runDir) {
+        try {
+            for (String f : new String[] {"results.json", "epochs.jsonl", Experiment.CONFIG_FILE}) {
+                Files.deleteIfExists(runDir.resolve(f));
+            }
+            Path ck = runDir.resolve("checkpoints");
+            if (Files.exists(ck)) {
+                try (var walk = Files.walk(ck)) {
+                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new CilException("cannot restart " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]+", "-");
     }
@@ -188,6 +207,7 @@ public final class SweepCommand implements Callable<Integer> {
     private static String prepare(Path runDir) {
         Path res = runDir.resolve("results.json");
         if (!Files.exists(res)) {
+            clear(runDir);
             return "running";
         }
         RunResult r;
@@ -199,12 +219,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (r != null && r.complete()) {
             return "complete";
         }
-        try {
-            Files.delete(res);
-            Files.deleteIfExists(runDir.resolve("epochs.jsonl"));
-        } catch (IOException e) {
-            throw new CilException("cannot restart " + runDir + ": " + e.getMessage(), e);
-        }
+        clear(runDir);
         return r == null ? "unreadable results.json, restarting from scratch"
                 : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length
                         + ", restarting from scratch";

@@ -1,5 +1,6 @@
 package org.cil4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +29,8 @@ class BoundedMemoryTest {
     @Test
     void residentMemoryAfterTheLastOfEightPhasesStaysNearThatAfterTheSecond(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
-        Process p = ChildRun.start(tmp.resolve("log"), List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"),
+        Process p = ChildRun.start(tmp.resolve("log"), List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
+                        "-Dorg.slf4j.simpleLogger.log.org.cil4j.experiment.Experiment=debug"),
                 "run", "--dataset", "fashion-mnist", "--method", "icarl", "--base", "3", "--increment", "1", "--epochs", "1",
                 "--device", "cpu", "--threads", "1", "--quiet", "--out", out.toString(),
                 "--set", "scenario.trainPerClass=60", "--set", "scenario.testPerClass=50",
@@ -44,6 +46,16 @@ class BoundedMemoryTest {
         }
         System.out.println("resident MiB after each phase: " + rss + "; peak per phase: " + peak);
         assertTrue(rss.size() == 8 && rss.get(1) > 0, rss.toString());
+        // the exact check: the only tensors that outlive a phase are the network's and the old
+        // model's, which grow by one head (weight and bias) each per phase
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("after phase (\\d+): (\\d+) native arrays alive")
+                .matcher(ChildRun.read(tmp.resolve("log")));
+        List<Integer> alive = new ArrayList<>();
+        while (m.find()) {
+            alive.add(Integer.parseInt(m.group(2)));
+        }
+        assertEquals(8, alive.size(), "one debug line per phase: " + alive);
+        assertEquals(alive.get(1) + 6 * 4, alive.get(7), "live native arrays after each phase: " + alive);
         long warm = Math.max(rss.get(1), rss.get(2));
         assertTrue(rss.get(7) <= warm + MARGIN_MB,
                 "resident memory grew from " + warm + " MiB after phases 2-3 to " + rss.get(7) + " MiB after phase 8: " + rss);

@@ -40,7 +40,14 @@ final class ChildRun {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.cil4j.cli.Main");
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // run as ./cil runs it: with tcmalloc where the machine has it (glibc's allocator keeps
+        // freed native pages, which makes resident memory creep without any live tensor behind it)
+        Path tcmalloc = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+        if (java.nio.file.Files.exists(tcmalloc) && System.getenv("LD_PRELOAD") == null) {
+            pb.environment().put("LD_PRELOAD", tcmalloc.toString());
+        }
+        return pb.start();
     }
 
     static Process start(Path log, String... args) throws IOException {

@@ -323,6 +323,10 @@ public final class Experiment {
                     boolean done = p == scenario.numPhases() - 1;
                     result = new RunResult(RunResult.FORMAT, done, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
                             summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
+                    if (LOG.isDebugEnabled()) {
+                        LOG.debug("after phase {}: {} native arrays alive, resident {} MiB", p + 1,
+                                root.getManagedArrays().size(), MemoryProbe.rssMb());
+                    }
                     LOG.info("phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)", p + 1,
                             scenario.numPhases(), scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
                             fmt(scenario.multiTask() ? aware.accuracyAfter(p) : cnn.accuracyAfter(p)),
