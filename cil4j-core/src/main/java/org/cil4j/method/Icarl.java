@@ -60,9 +60,7 @@ public final class Icarl implements Method {
 
     private final Params params;
     private final boolean rehearsal;
-    private ExemplarMemory memory;
-    private IncrementalNet oldNet;
-    private float[][] means;
+    private final RehearsalState state = new RehearsalState();
 
     private Icarl(Params params, boolean rehearsal) {
         this.params = params;
@@ -89,13 +87,13 @@ public final class Icarl implements Method {
 
     @Override
     public void train(PhaseContext ctx) {
-        if (rehearsal && memory == null) {
-            memory = params.memory(ctx.seed());
+        if (rehearsal && state.memory() == null) {
+            state.memory(params.memory(ctx.seed()));
         }
         IncrementalNet net = ctx.net();
         int old = ctx.oldClasses();
-        IncrementalNet teacher = oldNet;
-        ImageDataset data = rehearsal ? memory.mix(ctx.phaseData()) : ctx.phaseData();
+        IncrementalNet teacher = state.old();
+        ImageDataset data = rehearsal ? state.memory().mix(ctx.phaseData()) : ctx.phaseData();
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray logits = net.logits(net.features(b.x(), true));
             NDArray target = old == 0 ? null : teacher.logits(teacher.features(b.x(), false));
@@ -106,56 +104,34 @@ public final class Icarl implements Method {
     @Override
     public void afterPhase(PhaseContext ctx) {
         if (rehearsal) {
-            memory.update(ctx, ctx.net());
-            means = memory.classMeans(ctx, ctx.net(), params.nmeFlip());
+            state.memory().update(ctx, ctx.net());
+            state.means(state.memory().classMeans(ctx, ctx.net(), params.nmeFlip()));
         }
-        if (oldNet != null) {
-            oldNet.close();
-        }
-        oldNet = ctx.net().frozenCopy();
+        state.snapshot(ctx.net());
     }
 
     @Override
     public void saveState(StateWriter w) {
-        if (memory != null) {
-            memory.save(w, "memory.");
-        }
-        if (oldNet != null) {
-            w.putAll("old.", oldNet.params().all());
-        }
-        if (means != null) {
-            w.putRows("means", means);
-        }
+        state.save(w);
     }
 
     @Override
     public void loadState(StateReader r, PhaseContext ctx) {
-        if (rehearsal) {
-            memory = params.memory(ctx.seed());
-            memory.load(r, "memory.", ctx);
-        }
-        if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
-            oldNet = ctx.net().frozenCopy();
-            r.copyInto("old.", oldNet.params().all());
-        }
-        means = r.has("means") ? r.rows("means") : null;
+        state.load(r, ctx, rehearsal ? params.memory(ctx.seed()) : null);
     }
 
     @Override
     public float[][] classMeans() {
-        return means;
+        return state.means();
     }
 
     @Override
     public Map<String, Object> memoryReport() {
-        return memory == null ? Map.of() : memory.report();
+        return state.report();
     }
 
     @Override
     public void close() {
-        if (oldNet != null) {
-            oldNet.close();
-            oldNet = null;
-        }
+        state.close();
     }
 }

@@ -134,9 +134,7 @@ public final class Lucir implements Method {
     }
 
     private final Params params;
-    private ExemplarMemory memory;
-    private IncrementalNet oldNet;
-    private float[][] means;
+    private final RehearsalState state = new RehearsalState();
 
     /** @param params the hyper-parameters */
     public Lucir(Params params) {
@@ -158,8 +156,8 @@ public final class Lucir implements Method {
         if (net.config().lastRelu()) {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
         }
-        if (memory == null) {
-            memory = newMemory(ctx);
+        if (state.memory() == null) {
+            state.memory(newMemory(ctx));
         }
         int p = ctx.phase();
         if (p == 0) {
@@ -175,8 +173,8 @@ public final class Lucir implements Method {
                 : params.adaptiveLambda() ? LessForget.adaptiveLambda(params.lambdaBase(), old, fresh)
                 : params.lambdaBase();
         int k = Math.min(params.k(), fresh);
-        IncrementalNet teacher = oldNet;
-        ImageDataset data = memory.mix(ctx.phaseData());
+        IncrementalNet teacher = state.old();
+        ImageDataset data = state.memory().mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray f = net.features(b.x(), true);
             NDArray cos = net.cosine(f);
@@ -239,6 +237,7 @@ public final class Lucir implements Method {
     @Override
     public void afterPhase(PhaseContext ctx) {
         IncrementalNet net = ctx.net();
+        ExemplarMemory memory = state.memory();
         memory.update(ctx, net);
         if (ctx.phase() > 0 && params.balancedFinetune()) {
             ctx.fit(ctx.stage("balanced-finetune", memory.dataset(), ctx.classificationLoss(false))
@@ -246,52 +245,32 @@ public final class Lucir implements Method {
                             params.finetuneLr(), ctx.train().weightDecay())))
                     .withSchedule(params.finetuneEpochs(), List.of(), 1.0));
         }
-        means = memory.classMeans(ctx, net, params.nmeFlip());
-        if (oldNet != null) {
-            oldNet.close();
-        }
-        oldNet = net.frozenCopy();
+        state.means(memory.classMeans(ctx, net, params.nmeFlip()));
+        state.snapshot(net);
     }
 
     @Override
     public void saveState(StateWriter w) {
-        if (memory != null) {
-            memory.save(w, "memory.");
-        }
-        if (oldNet != null) {
-            w.putAll("old.", oldNet.params().all());
-        }
-        if (means != null) {
-            w.putRows("means", means);
-        }
+        state.save(w);
     }
 
     @Override
     public void loadState(StateReader r, PhaseContext ctx) {
-        memory = newMemory(ctx);
-        memory.load(r, "memory.", ctx);
-        if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
-            oldNet = ctx.net().frozenCopy();
-            r.copyInto("old.", oldNet.params().all());
-        }
-        means = r.has("means") ? r.rows("means") : null;
+        state.load(r, ctx, newMemory(ctx));
     }
 
     @Override
     public float[][] classMeans() {
-        return means;
+        return state.means();
     }
 
     @Override
     public Map<String, Object> memoryReport() {
-        return memory == null ? Map.of() : memory.report();
+        return state.report();
     }
 
     @Override
     public void close() {
-        if (oldNet != null) {
-            oldNet.close();
-            oldNet = null;
-        }
+        state.close();
     }
 }

@@ -1,0 +1,96 @@
+package org.cil4j.method;
+
+import java.util.Map;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
+import org.cil4j.memory.ExemplarMemory;
+import org.cil4j.model.IncrementalNet;
+
+/**
+ * What a distillation method with an exemplar memory keeps between phases (iCaRL, LUCIR): the
+ * old model, the memory (absent for LwF-MC) and the class means for NME. Saved into and
+ * restored from a checkpoint as one.
+ */
+final class RehearsalState implements AutoCloseable {
+    private ExemplarMemory memory;
+    private IncrementalNet old;
+    private float[][] means;
+
+    /** @return the memory, or null before the first phase or without rehearsal */
+    ExemplarMemory memory() {
+        return memory;
+    }
+
+    /** @param m the memory to keep */
+    void memory(ExemplarMemory m) {
+        memory = m;
+    }
+
+    /** @return the model as it was after the previous phase, or null in the first phase */
+    IncrementalNet old() {
+        return old;
+    }
+
+    /** @return the class means, or null */
+    float[][] means() {
+        return means;
+    }
+
+    /** @param m the class means to keep */
+    void means(float[][] m) {
+        means = m;
+    }
+
+    /**
+     * Replaces the old model by a frozen copy of the network.
+     *
+     * @param net the network after the phase
+     */
+    void snapshot(IncrementalNet net) {
+        if (old != null) {
+            old.close();
+        }
+        old = net.frozenCopy();
+    }
+
+    void save(StateWriter w) {
+        if (memory != null) {
+            memory.save(w, "memory.");
+        }
+        if (old != null) {
+            w.putAll("old.", old.params().all());
+        }
+        if (means != null) {
+            w.putRows("means", means);
+        }
+    }
+
+    /**
+     * @param r the checkpoint
+     * @param ctx the phase being resumed
+     * @param fresh an empty memory to fill, or null without rehearsal
+     */
+    void load(StateReader r, PhaseContext ctx, ExemplarMemory fresh) {
+        memory = fresh;
+        if (memory != null) {
+            memory.load(r, "memory.", ctx);
+        }
+        if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
+            snapshot(ctx.net());
+            r.copyInto("old.", old.params().all());
+        }
+        means = r.has("means") ? r.rows("means") : null;
+    }
+
+    Map<String, Object> report() {
+        return memory == null ? Map.of() : memory.report();
+    }
+
+    @Override
+    public void close() {
+        if (old != null) {
+            old.close();
+            old = null;
+        }
+    }
+}
