@@ -89,7 +89,13 @@ public final class Comparison {
         Set<String> keys = new LinkedHashSet<>();
         groups.forEach(g -> keys.addAll(g.config().keySet()));
         Map<String, List<String>> diff = new LinkedHashMap<>();
+        // a method's own parameters are part of what the method is: when the methods differ,
+        // listing every parameter one method has and another lacks only hides the difference
+        boolean methodsDiffer = groups.stream().map(g -> g.config().get("method.name")).distinct().count() > 1;
         for (String k : keys) {
+            if (methodsDiffer && k.startsWith("method.params.")) {
+                continue;
+            }
             List<String> vals = groups.stream().map(g -> g.config().getOrDefault(k, "(absent)")).toList();
             if (vals.stream().distinct().count() > 1) {
                 diff.put(k, vals);
@@ -203,10 +209,8 @@ public final class Comparison {
 
     private static void flatten(String prefix, JsonNode n, Map<String, String> out) {
         if (n.isObject()) {
+            // an empty section says nothing a missing one doesn't (method.params = {} is "no params")
             Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-            if (!it.hasNext() && !prefix.isEmpty()) {
-                out.put(prefix, "{}");
-            }
             // sorted within a section so that key order in a file does not split groups
             Map<String, JsonNode> sorted = new TreeMap<>();
             it.forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
