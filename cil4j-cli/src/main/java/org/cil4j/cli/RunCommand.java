@@ -109,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
         for (String s : all) {
             ConfigLoader.set(tree, s);
         }
-        if (!tree.has("data") || !tree.get("data").has("dataset")) {
+        if (!tree.has("data") || !(tree.get("data").has("dataset") || tree.get("data").has("sequence"))) {
             throw new CilException("no dataset: give --config FILE or --dataset NAME");
         }
         return ConfigLoader.bind(tree, config != null ? config.toString()

@@ -31,14 +31,14 @@ public final class Report {
     /**
      * What makes two runs' curves comparable.
      *
-     * @param dataset dataset name
+     * @param dataset dataset name, or the parts of a sequence
      * @param setting multi-class or multi-task
      * @param order class order
      * @param phaseSizes classes per phase
      */
     public record ScenarioKey(String dataset, String setting, List<Integer> order, List<Integer> phaseSizes) {
         static ScenarioKey of(RunResult r) {
-            return new ScenarioKey(r.config().data().dataset(), r.scenario().setting(),
+            return new ScenarioKey(r.config().data().describe(), r.scenario().setting(),
                     Arrays.stream(r.scenario().order()).boxed().toList(),
                     Arrays.stream(r.scenario().phaseSizes()).boxed().toList());
         }

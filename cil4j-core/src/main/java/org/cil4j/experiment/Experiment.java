@@ -27,6 +27,7 @@ import org.cil4j.method.Method;
 import org.cil4j.method.PhaseContext;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.scenario.Scenario;
+import org.cil4j.scenario.ScenarioConfig;
 import org.cil4j.train.EpochRecord;
 import org.cil4j.train.Normalization;
 import org.cil4j.train.TrainListener;
@@ -214,14 +215,22 @@ public final class Experiment {
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
-        Datasets.TrainTest raw = source.load(cfg.data());
+        Datasets.TrainTest raw;
+        ScenarioConfig scenarioCfg = cfg.scenario();
+        if (cfg.data().hasSequence()) {
+            DataSequence.Joined joined = DataSequence.load(cfg.data(), source);
+            raw = joined.data();
+            scenarioCfg = DataSequence.scenario(scenarioCfg, joined.partClasses());
+        } else {
+            raw = source.load(cfg.data());
+        }
         ImageDataset trainRaw = shape(raw.train());
         ImageDataset testRaw = shape(raw.test());
         if (trainRaw.numClasses() != testRaw.numClasses()) {
-            throw new CilException(cfg.data().dataset() + ": the train split has " + trainRaw.numClasses()
+            throw new CilException(cfg.data().describe() + ": the train split has " + trainRaw.numClasses()
                     + " classes but the test split " + testRaw.numClasses());
         }
-        Scenario scenario = Scenario.of(cfg.scenario(), trainRaw.numClasses(), trainRaw.classNames());
+        Scenario scenario = Scenario.of(scenarioCfg, trainRaw.numClasses(), trainRaw.classNames());
         ImageDataset train = scenario.relabel(trainRaw, cfg.scenario().trainPerClass(), cfg.seed());
         ImageDataset test = scenario.relabel(testRaw, cfg.scenario().testPerClass(), cfg.seed());
         checkNotEmpty(train, test, scenario);
@@ -230,7 +239,7 @@ public final class Experiment {
         RunResult.ScenarioInfo info = new RunResult.ScenarioInfo(cfg.scenario().setting(), scenario.order(),
                 scenario.phaseSizes(), scenario.classNames());
         LOG.info("{}: {} on {} ({} train / {} test images, {}x{}x{}), {} phases {}", cfg.name(), method.name(),
-                cfg.data().dataset(), train.size(), test.size(), train.channels(), train.height(), train.width(),
+                cfg.data().describe(), train.size(), test.size(), train.channels(), train.height(), train.width(),
                 scenario.numPhases(), java.util.Arrays.toString(scenario.phaseSizes()));
 
         List<PhaseResult> phases = new ArrayList<>();
