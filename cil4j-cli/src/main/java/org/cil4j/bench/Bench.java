@@ -166,6 +166,11 @@ public final class Bench {
                 + "SGD momentum 0.9; phase 1 of %d + %d classes; inference batch %d. Images/s are medians over %d repeats of %d "
                 + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
                 o.batch(), OLD, NEW, o.evalBatch(), o.repeats(), o.iterations(), o.warmup()));
+        header.add("Notes: a training step's time includes the trainer's host-to-native batch copy (PyTorch's reference reuses one "
+                + "tensor and has no augmentation); the DR target step also passes a half batch of reserved old samples through "
+                + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
+                + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
+                + "bytes already in memory (no JPEG decode or cache read).");
         List<Variant> variants = variants();
         List<Row> rows = new ArrayList<>();
         List<Ratio> ratios = new ArrayList<>();
