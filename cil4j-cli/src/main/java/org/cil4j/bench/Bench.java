@@ -1,0 +1,468 @@
+package org.cil4j.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.eval.Evaluator;
+import org.cil4j.experiment.MemoryProbe;
+import org.cil4j.loss.CrossEntropy;
+import org.cil4j.loss.IcarlLoss;
+import org.cil4j.loss.LessForget;
+import org.cil4j.loss.MarginRanking;
+import org.cil4j.method.HeadDistillation;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
+import org.cil4j.scenario.Scenario;
+import org.cil4j.train.Augment;
+import org.cil4j.train.Batch;
+import org.cil4j.train.BatchStream;
+import org.cil4j.train.HostBatch;
+import org.cil4j.train.Normalization;
+import org.cil4j.train.ParamGroup;
+import org.cil4j.train.Stage;
+import org.cil4j.train.StepLoss;
+import org.cil4j.train.TrainListener;
+import org.cil4j.train.Trainer;
+
+/**
+ * The benchmark behind {@code cil bench}: training steps of a CIFAR ResNet-32 for plain
+ * cross-entropy and for each method's full loss, inference, evaluation with NME, and the data
+ * pipeline, on synthetic 32x32 RGB images, with a PyTorch reference run in the same invocation.
+ *
+ * <p>Every training step goes through the real {@link Trainer} (per-step manager, gradient
+ * collector, {@code Sgd}, CIFAR augmentation in the background {@link BatchStream}), with the
+ * methods' losses built from the same loss functions, in the same order, as the methods build
+ * them; the scenario is phase 1 of a 50 + 10 class split (the old model knows 50 classes). A
+ * step is timed between the trainer's consecutive batch callbacks; each repeat runs one epoch of
+ * {@code 1 + iterations} batches (the first, which starts the stage, is not timed), and the
+ * variants take turns repeat by repeat so that the step-cost ratios are paired.
+ */
+public final class Bench {
+    /** Classes of the old model. */
+    static final int OLD = 50;
+    /** Classes of the new phase. */
+    static final int NEW = 10;
+    /** Classes of the network being trained. */
+    static final int CLASSES = OLD + NEW;
+    private static final double LR = 0.1;
+    private static final double WD = 5e-4;
+    private static final double T = 2.0;
+    private static final float KD_WEIGHT = 0.25f;
+
+    /**
+     * A row of the table.
+     *
+     * @param name what was measured
+     * @param ips images per second over the repeats
+     * @param peakMb peak resident memory of the process while it ran, MiB (-1 unknown)
+     */
+    public record Row(String name, Stats ips, long peakMb) {}
+
+    /**
+     * A ratio with its target.
+     *
+     * @param name what is divided by what
+     * @param value the ratio
+     * @param target the target in words ("<= 1.40"), or empty
+     * @param met whether the median meets it, or null without target
+     */
+    public record Ratio(String name, Stats value, String target, Boolean met) {}
+
+    /**
+     * Everything measured.
+     *
+     * @param header lines describing the machine and settings
+     * @param rows the measurements
+     * @param ratios the ratios
+     */
+    public record Report(List<String> header, List<Row> rows, List<Ratio> ratios) {
+        /** @return the report as Markdown */
+        public String markdown() {
+            StringBuilder sb = new StringBuilder("# cil4j benchmarks\n\n");
+            header.forEach(h -> sb.append(h).append("  \n"));
+            sb.append("\n| measurement | images/s (median) | min | max | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n");
+            for (Row r : rows) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %s |%n", r.name(), r.ips().median(),
+                        r.ips().min(), r.ips().max(), r.peakMb() < 0 ? "n/a" : Long.toString(r.peakMb())));
+            }
+            sb.append("\n| ratio | median | min | max | target | met |\n|---|---:|---:|---:|---|---|\n");
+            for (Ratio r : ratios) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %s | %s |%n", r.name(),
+                        r.value().median(), r.value().min(), r.value().max(), r.target(),
+                        r.met() == null ? "" : r.met() ? "yes" : "**no**"));
+            }
+            return sb.toString();
+        }
+    }
+
+    /** One training variant: a network and its loss. */
+    private record Variant(String name, IncrementalNet net, Stage.BatchLoss loss, List<ParamGroup> groups,
+            int labelFrom, ImageDataset secondary) {}
+
+    private final BenchOptions o;
+    private final PrintStream log;
+    private final NDManager root;
+    private final Normalization norm = new Normalization(new float[] {0.5f, 0.48f, 0.44f}, new float[] {0.25f, 0.25f, 0.26f});
+    private final Scenario scenario;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private long dataSeed = 1;
+
+    private Bench(BenchOptions o, PrintStream log, NDManager root) {
+        this.o = o;
+        this.log = log;
+        this.root = root;
+        List<String> names = IntStream.range(0, CLASSES).mapToObj(i -> "c" + i).toList();
+        this.scenario = new Scenario(IntStream.range(0, CLASSES).toArray(), new int[] {OLD, NEW}, false, names);
+    }
+
+    /**
+     * Runs the benchmark. The engine must already be started with {@code o.threads()} threads.
+     *
+     * @param o the options
+     * @param pytorch run the PyTorch reference
+     * @param script the reference script, or null to find bench/pytorch_resnet32.py
+     * @param python the interpreter, or null to find one that imports torch
+     * @param log progress messages
+     * @return the report
+     */
+    public static Report run(BenchOptions o, boolean pytorch, Path script, String python, PrintStream log) {
+        try (NDManager root = NDManager.newBaseManager()) {
+            Bench b = new Bench(o, log, root);
+            try {
+                return b.measure(pytorch, script, python);
+            } finally {
+                for (AutoCloseable c : b.closing) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        // closing at the end: nothing left to do
+                    }
+                }
+            }
+        }
+    }
+
+    private Report measure(boolean pytorch, Path script, String python) {
+        List<String> header = new ArrayList<>();
+        header.add(String.format(Locale.ROOT, "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d` on %s.",
+                o.threads(), o.warmup(), o.iterations(), o.repeats(), LocalDate.now()));
+        header.add(String.format(Locale.ROOT, "Machine: %d cores visible to the JVM; engine %s %s (DJL %s); Java %s; LD_PRELOAD=%s.",
+                Runtime.getRuntime().availableProcessors(), Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion(), Engine.getDjlVersion(), System.getProperty("java.version"),
+                System.getenv().getOrDefault("LD_PRELOAD", "(none)")));
+        header.add(String.format(Locale.ROOT, "ResNet-32 on synthetic 32x32 RGB images; training batch %d with crop+flip+normalize, "
+                + "SGD momentum 0.9; phase 1 of %d + %d classes; inference batch %d. Images/s are medians over %d repeats of %d "
+                + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
+                o.batch(), OLD, NEW, o.evalBatch(), o.repeats(), o.iterations(), o.warmup()));
+        header.add("Notes: a training step's time includes the trainer's host-to-native batch copy (PyTorch's reference reuses one "
+                + "tensor and has no augmentation); the DR target step also passes a half batch of reserved old samples through "
+                + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
+                + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
+                + "bytes already in memory (no JPEG decode or cache read).");
+        List<Variant> variants = variants();
+        List<Row> rows = new ArrayList<>();
+        List<Ratio> ratios = new ArrayList<>();
+
+        // Training: warm-up, then the variants take turns, repeat by repeat.
+        List<List<Double>> ips = new ArrayList<>();
+        long[] peaks = new long[variants.size()];
+        for (Variant v : variants) {
+            ips.add(new ArrayList<>());
+            if (o.warmup() > 0) {
+                log.printf("bench: warming up %s%n", v.name());
+                fit(v, o.warmup());
+            }
+        }
+        for (int r = 0; r < o.repeats(); r++) {
+            for (int i = 0; i < variants.size(); i++) {
+                Variant v = variants.get(i);
+                MemoryProbe.resetPeak();
+                double secs = fit(v, 1 + o.iterations());
+                peaks[i] = Math.max(peaks[i], MemoryProbe.peakRssMb());
+                ips.get(i).add(o.iterations() * o.batch() / secs);
+                log.printf(Locale.ROOT, "bench: repeat %d/%d %-10s %8.1f images/s%n", r + 1, o.repeats(), v.name(),
+                        o.iterations() * o.batch() / secs);
+            }
+        }
+        for (int i = 0; i < variants.size(); i++) {
+            rows.add(new Row("train step, " + variants.get(i).name() + " (batch " + o.batch() + ")", Stats.of(ips.get(i)), peaks[i]));
+        }
+        double[] targets = {Double.NaN, 1.35, 1.35, 1.40, Double.NaN};
+        for (int i = 1; i < variants.size(); i++) {
+            List<Double> ratio = new ArrayList<>();
+            for (int r = 0; r < o.repeats(); r++) {
+                ratio.add(ips.get(0).get(r) / ips.get(i).get(r));
+            }
+            Stats s = Stats.of(ratio);
+            boolean hasTarget = !Double.isNaN(targets[i]);
+            ratios.add(new Ratio("step cost " + variants.get(i).name() + " / plain", s,
+                    hasTarget ? String.format(Locale.ROOT, "<= %.2f", targets[i]) : "",
+                    hasTarget ? s.median() <= targets[i] : null));
+        }
+        Stats plain = rows.get(0).ips();
+
+        Row infer = inference(variants.get(0).net());
+        rows.add(infer);
+        rows.add(evaluation(variants.get(0).net()));
+        Row pipe = pipeline();
+        rows.add(pipe);
+        ratios.add(new Ratio("data pipeline / plain train step (images/s)",
+                new Stats(pipe.ips().median() / plain.median(), pipe.ips().min() / plain.median(),
+                        pipe.ips().max() / plain.median(), pipe.ips().n()), ">= 3", pipe.ips().median() / plain.median() >= 3));
+
+        if (pytorch) {
+            log.println("bench: running the PyTorch reference");
+            StringBuilder why = new StringBuilder();
+            PyTorchReference.Result ref = PyTorchReference.run(script, python, o, why);
+            if (ref == null) {
+                header.add("PyTorch reference skipped: " + why + ".");
+                log.println("bench: PyTorch reference skipped: " + why);
+            } else {
+                header.add("PyTorch reference: bench/pytorch_resnet32.py with torch " + ref.version() + " (" + ref.python()
+                        + "), run as a subprocess right after the cil4j measurements, without LD_PRELOAD.");
+                Stats pt = Stats.of(ref.train());
+                Stats pi = Stats.of(ref.infer());
+                rows.add(new Row("PyTorch train step, plain CE (batch " + o.batch() + ")", pt, ref.trainPeakMb()));
+                rows.add(new Row("PyTorch inference, features + logits (batch " + o.evalBatch() + ")", pi, ref.inferPeakMb()));
+                ratios.add(ratioOfMedians("cil4j / PyTorch, plain train step", plain, pt, 0.9));
+                ratios.add(ratioOfMedians("cil4j / PyTorch, inference", infer.ips(), pi, 0.9));
+            }
+        } else {
+            header.add("PyTorch reference skipped (--skip-pytorch).");
+        }
+        return new Report(header, rows, ratios);
+    }
+
+    /** Ratio of medians; the spread is the worst and best pairing of the two ranges. */
+    private static Ratio ratioOfMedians(String name, Stats a, Stats b, double atLeast) {
+        double m = a.median() / b.median();
+        return new Ratio(name, new Stats(m, a.min() / b.max(), a.max() / b.min(), Math.min(a.n(), b.n())),
+                String.format(Locale.ROOT, ">= %.2f", atLeast), m >= atLeast);
+    }
+
+    private List<Variant> variants() {
+        ModelConfig linear = new ModelConfig("resnet32", true, "linear");
+        ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
+        List<Variant> out = new ArrayList<>();
+        List<ParamGroup> all = List.of(new ParamGroup("all", n -> true, LR, WD));
+
+        IncrementalNet plain = net(linear);
+        plain.addHead(OLD);
+        plain.addHead(NEW);
+        out.add(new Variant("plain CE", plain, b -> {
+            NDArray logits = plain.logits(plain.features(b.x(), true));
+            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits);
+        }, all, 0, null));
+
+        // LwF (method.Lwf): CE on the new head's labels + 0.25 * T^2 KL on the old heads.
+        IncrementalNet lwf = net(linear);
+        IncrementalNet lwfOld = oldModel(lwf);
+        out.add(new Variant("LwF", lwf, b -> {
+            NDArray logits = lwf.logits(lwf.features(b.x(), true));
+            NDArray teacher = lwfOld.logits(lwfOld.features(b.x(), false)).stopGradient();
+            NDArray kd = HeadDistillation.oldHeads(logits, teacher, lwf.headSizes(), lwfOld.numHeads(), false, T);
+            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).add("kd_old", kd.mul(KD_WEIGHT))
+                    .accuracyFrom(logits);
+        }, all, OLD, null));
+
+        // iCaRL (method.Icarl): sigmoid BCE with the old model's outputs as targets, on new data + exemplars.
+        IncrementalNet icarl = net(linear);
+        IncrementalNet icarlOld = oldModel(icarl);
+        out.add(new Variant("iCaRL", icarl, b -> {
+            NDArray logits = icarl.logits(icarl.features(b.x(), true));
+            NDArray target = icarlOld.logits(icarlOld.features(b.x(), false));
+            return new StepLoss().add("bce", IcarlLoss.loss(logits, target, b.y(), OLD)).accuracyFrom(logits);
+        }, all, 0, null));
+
+        // LUCIR (method.Lucir): cosine classifier, CE + less-forget + margin ranking, old heads frozen.
+        IncrementalNet lucir = net(cosine);
+        IncrementalNet lucirOld = oldModel(lucir);
+        float lambda = (float) LessForget.adaptiveLambda(5.0, OLD, NEW);
+        int k = Math.min(MarginRanking.DEFAULT_K, NEW);
+        out.add(new Variant("LUCIR", lucir, b -> {
+            NDArray f = lucir.features(b.x(), true);
+            NDArray cos = lucir.cosine(f);
+            NDArray logits = cos.mul(lucir.sigma());
+            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits)
+                    .add("less_forget", LessForget.loss(lucirOld.features(b.x(), false), f).mul(lambda))
+                    .add("margin_ranking", MarginRanking.loss(cos, b.y(), OLD, MarginRanking.DEFAULT_MARGIN, k));
+        }, List.of(new ParamGroup("all-but-old-heads", n -> !n.startsWith(IncrementalNet.headPrefix(0)), LR, WD)), 0, null));
+
+        // DR target step (method.Dr, D+R defaults): new images and a half batch of reserved old
+        // samples through the network together; 0.25 KD(new head, expert) + 0.25 KD(old heads,
+        // original model, reserved samples only).
+        IncrementalNet dr = net(linear);
+        IncrementalNet drOld = oldModel(dr);
+        IncrementalNet expert = dr.frozenCopy();
+        closing.add(expert);
+        ImageDataset reserved = dataset(5 * OLD, 0, OLD);
+        out.add(new Variant("DR target", dr, b -> {
+            Batch sec = b.secondary();
+            int n = b.size();
+            NDArray x = b.x().concat(sec.x(), 0);
+            NDArray all2 = dr.logits(dr.features(x, true));
+            NDArray logitsNew = all2.get("0:" + n);
+            NDArray target = expert.logits(expert.features(b.x(), false));
+            StepLoss loss = new StepLoss().add("kd_new", HeadDistillation.head(logitsNew, target, OLD, NEW, T).mul(KD_WEIGHT));
+            NDArray teacher = drOld.logits(drOld.features(sec.x(), false));
+            loss.add("kd_old", HeadDistillation.oldHeads(all2.get(n + ":"), teacher, dr.headSizes(), drOld.numHeads(), false, T)
+                    .mul(KD_WEIGHT));
+            return loss.accuracyFrom(logitsNew);
+        }, all, OLD, reserved));
+        return out;
+    }
+
+    private IncrementalNet net(ModelConfig cfg) {
+        IncrementalNet n = IncrementalNet.create(cfg, 3, 32, 7, root);
+        closing.add(n);
+        return n;
+    }
+
+    /** Adds the old head, keeps a frozen copy as the old model, then adds the new head. */
+    private IncrementalNet oldModel(IncrementalNet n) {
+        n.addHead(OLD);
+        IncrementalNet old = n.frozenCopy();
+        closing.add(old);
+        n.addHead(NEW);
+        return old;
+    }
+
+    /** Synthetic images: uniform random bytes, labels uniform in [from, to). */
+    private ImageDataset dataset(int size, int from, int to) {
+        SplittableRandom rnd = new SplittableRandom(dataSeed++);
+        byte[] px = new byte[size * 3 * 32 * 32];
+        rnd.nextBytes(px);
+        int[] labels = new int[size];
+        for (int i = 0; i < size; i++) {
+            labels[i] = rnd.nextInt(from, to);
+        }
+        return new ImageDataset("synthetic", px, labels, 3, 32, 32, scenario.classNames());
+    }
+
+    /** Trains one epoch of {@code batches} batches; returns the seconds from the end of the first step to the end of the last. */
+    private double fit(Variant v, int batches) {
+        long[] stamps = new long[batches];
+        int[] seen = {0};
+        TrainListener timer = new TrainListener() {
+            @Override
+            public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int total, double loss) {
+                if (seen[0] < stamps.length) {
+                    stamps[seen[0]++] = System.nanoTime();
+                }
+            }
+        };
+        Trainer trainer = new Trainer(root, norm, 0.9, 11, timer);
+        ImageDataset data = dataset(batches * o.batch(), v.labelFrom(), CLASSES);
+        Stage stage = new Stage("bench", v.net(), data, v.groups(), v.loss(), 1, List.of(), 1.0, o.batch(), Augment.CIFAR,
+                v.secondary(), v.secondary() == null ? 0 : Math.max(1, o.batch() / 2));
+        trainer.fit(stage, scenario, 1);
+        if (seen[0] != batches) {
+            throw new IllegalStateException("expected " + batches + " steps, saw " + seen[0]);
+        }
+        return batches < 2 ? Double.NaN : (stamps[batches - 1] - stamps[0]) / 1e9;
+    }
+
+    /** Features + logits without gradient, at the evaluation batch, batch copied in each time. */
+    private Row inference(IncrementalNet net) {
+        log.println("bench: inference");
+        ImageDataset data = dataset(o.evalBatch(), 0, CLASSES);
+        HostBatch hb = new BatchStream(data, norm, Augment.NONE, o.evalBatch())
+                .make(IntStream.range(0, data.size()).toArray(), new SplittableRandom(1), Augment.NONE);
+        Shape shape = new Shape(hb.size(), 3, 32, 32);
+        Runnable one = () -> {
+            try (NDManager m = root.newSubManager()) {
+                NDArray x = m.create(FloatBuffer.wrap(hb.pixels()), shape);
+                net.logits(net.features(x, false)).toFloatArray();
+            }
+        };
+        for (int i = 0; i < o.warmup(); i++) {
+            one.run();
+        }
+        List<Double> ips = new ArrayList<>();
+        long peak = -1;
+        for (int r = 0; r < o.repeats(); r++) {
+            MemoryProbe.resetPeak();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < o.iterations(); i++) {
+                one.run();
+            }
+            ips.add((double) o.iterations() * hb.size() / ((System.nanoTime() - t0) / 1e9));
+            peak = Math.max(peak, MemoryProbe.peakRssMb());
+        }
+        return new Row("inference, features + logits, no grad (batch " + o.evalBatch() + ")", Stats.of(ips), peak);
+    }
+
+    /** The real evaluation path ({@link Evaluator}): features, logits, NME against 60 class means. */
+    private Row evaluation(IncrementalNet net) {
+        log.println("bench: evaluation with NME");
+        int d = net.backbone().featureDim();
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[][] means = new float[CLASSES][d];
+        for (float[] m : means) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                m[j] = (float) rnd.nextGaussian();
+                s += m[j] * m[j];
+            }
+            for (int j = 0; j < d; j++) {
+                m[j] /= (float) Math.sqrt(s);
+            }
+        }
+        if (o.warmup() > 0) {
+            Evaluator.evaluate(root, net, dataset(o.warmup() * o.evalBatch(), 0, CLASSES), scenario, 1, norm, o.evalBatch(), means);
+        }
+        ImageDataset test = dataset(o.iterations() * o.evalBatch(), 0, CLASSES);
+        List<Double> ips = new ArrayList<>();
+        long peak = -1;
+        for (int r = 0; r < o.repeats(); r++) {
+            MemoryProbe.resetPeak();
+            long t0 = System.nanoTime();
+            Evaluator.evaluate(root, net, test, scenario, 1, norm, o.evalBatch(), means);
+            ips.add(test.size() / ((System.nanoTime() - t0) / 1e9));
+            peak = Math.max(peak, MemoryProbe.peakRssMb());
+        }
+        return new Row("evaluation: features + logits + NME (Evaluator, batch " + o.evalBatch() + ")", Stats.of(ips), peak);
+    }
+
+    /** BatchStream with the CIFAR augmentation, drained as fast as it produces. */
+    private Row pipeline() {
+        log.println("bench: data pipeline");
+        int batches = 10 * o.iterations();
+        ImageDataset data = dataset(batches * o.batch(), 0, CLASSES);
+        BatchStream stream = new BatchStream(data, norm, Augment.CIFAR, o.batch());
+        for (int w = 0; w < o.warmup(); w++) {
+            drain(stream.epoch(w));
+        }
+        List<Double> ips = new ArrayList<>();
+        long peak = -1;
+        for (int r = 0; r < o.repeats(); r++) {
+            MemoryProbe.resetPeak();
+            long t0 = System.nanoTime();
+            int n = drain(stream.epoch(100 + r));
+            ips.add(n / ((System.nanoTime() - t0) / 1e9));
+            peak = Math.max(peak, MemoryProbe.peakRssMb());
+        }
+        return new Row("data pipeline: BatchStream crop+flip+normalize, one producer thread (batch " + o.batch() + ")",
+                Stats.of(ips), peak);
+    }
+
+    private static int drain(Iterator<HostBatch> it) {
+        int n = 0;
+        while (it.hasNext()) {
+            n += it.next().size();
+        }
+        return n;
+    }
+}
