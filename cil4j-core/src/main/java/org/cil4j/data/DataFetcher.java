@@ -295,6 +295,7 @@ public final class DataFetcher {
                 .append(targetDir)
                 .append(", then run `cil data fetch ")
                 .append(src.name())
+                .append(targetDir.equals(defaultDir(src.name())) ? "" : " --dir " + targetDir)
                 .append("` again to verify")
                 .append(src.extract() ? " and unpack" : "")
                 .append(src.files().size() == 1 ? " it." : " them.");
