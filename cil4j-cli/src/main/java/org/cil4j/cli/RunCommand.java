@@ -60,7 +60,13 @@ public final class RunCommand implements Callable<Integer> {
             + " with the config saved there")
     Path resume;
 
-    @Option(names = "--force", description = "with --resume: continue even though the config changed")
+    @Option(names = "--base-from", paramLabel = "RUN", description = "load the first phase's network from RUN (a run"
+            + " folder, or a checkpoint taken after phase 1) instead of training it; refused when RUN trained its first"
+            + " phase differently (config key baseFrom)")
+    Path baseFrom;
+
+    @Option(names = "--force", description = "with --resume: continue even though the config changed; with"
+            + " --base-from: load the base even though it was trained differently")
     boolean force;
 
     @Option(names = "--quiet", description = "no progress line")
@@ -75,14 +81,15 @@ public final class RunCommand implements Callable<Integer> {
             out = resume;
         } else if (out == null) {
             throw new CilException("give --out FOLDER (or --resume FOLDER to continue a run)");
-        } else if (force) {
-            throw new CilException("--force only applies to --resume");
+        } else if (force && baseFrom == null) {
+            throw new CilException("--force only applies to --resume or --base-from");
         }
         ExperimentConfig cfg = resolve();
         Experiment exp = new Experiment(cfg);
         if (resume != null) {
             exp.resume(force);
         }
+        exp.forceBase(force);
         RunResult r = exp.output(out).listener(quiet ? org.cil4j.train.TrainListener.NONE : new Progress())
                 .command("cil run " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of())))
                 .run();
@@ -105,6 +112,7 @@ public final class RunCommand implements Callable<Integer> {
         add(all, "seed", seed);
         add(all, "device", device == null ? null : '"' + device + '"');
         add(all, "threads", threads);
+        add(all, "baseFrom", baseFrom == null ? null : ConfigLoader.MAPPER.valueToTree(baseFrom.toString()).toString());
         all.addAll(sets);
         for (String s : all) {
             ConfigLoader.set(tree, s);

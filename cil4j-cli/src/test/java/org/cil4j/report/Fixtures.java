@@ -60,7 +60,7 @@ final class Fixtures {
         return new RunResult(RunResult.FORMAT, true, cfg,
                 new RunResult.ScenarioInfo(cfg.scenario().setting(), java.util.Arrays.copyOf(order, 2 * n), sizes,
                         List.of("a", "b", "c", "d", "e", "f").subList(0, 2 * n)),
-                new Provenance("test", "unknown", "PyTorch", "java", "linux", 2, "host", "2025-01-01T00:00:00Z", null),
+                new Provenance("test", "unknown", "PyTorch", "java", "linux", 2, "host", "2025-01-01T00:00:00Z", null, null),
                 phases, cnn, aware, nm, s, 3.0);
     }
 

@@ -46,7 +46,8 @@ public final class CheckpointStore {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String MANIFEST = "manifest.json";
+    /** The manifest file of a checkpoint folder. */
+    public static final String MANIFEST = "manifest.json";
     private static final String MANIFEST_SUM = "manifest.sha256";
     private static final long MAX_FILE = 1L << 31;
 

@@ -98,8 +98,9 @@ final class Checkpointing implements PhaseContext.StageRunner {
      * @param net the network
      * @param method the method
      * @param metricsSoFar the results including phase {@code p}
+     * @return the checkpoint's folder
      */
-    void phaseDone(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
+    java.nio.file.Path phaseDone(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
         if (plan != null) {
             throw new CilException("the checkpoint " + plan.ckpt().dir() + " stopped in stage " + plan.stage()
                     + " of phase " + (plan.phase() + 1) + " but the method ran fewer stages: it does not match this config");
@@ -107,7 +108,7 @@ final class Checkpointing implements PhaseContext.StageRunner {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(START, encodeNet(net));
         files.put(METHOD, encodeMethod(method));
-        write(p + 1, 0, 0, List.copyOf(net.headSizes()), metricsSoFar, files);
+        return write(p + 1, 0, 0, List.copyOf(net.headSizes()), metricsSoFar, files);
     }
 
     @Override
@@ -165,10 +166,10 @@ final class Checkpointing implements PhaseContext.StageRunner {
         write(phase, index, done, heads, metrics, files);
     }
 
-    private void write(int p, int stage, int epoch, List<Integer> h, JsonNode m, Map<String, byte[]> files) {
+    private java.nio.file.Path write(int p, int stage, int epoch, List<Integer> h, JsonNode m, Map<String, byte[]> files) {
         Manifest man = new Manifest(CheckpointStore.FORMAT, seq++, configHash, config, p, stage, epoch,
                 new ArrayList<>(h), epochLines.getAsLong(), m, null);
-        store.write(man, files);
+        return store.write(man, files);
     }
 
     private byte[] encodeNet(IncrementalNet net) {

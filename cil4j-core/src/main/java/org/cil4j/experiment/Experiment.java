@@ -57,6 +57,7 @@ public final class Experiment {
     private DataSource source = DataSource.DEFAULT;
     private boolean resume;
     private boolean force;
+    private boolean forceBase;
 
     /** The resolved config of a run, saved in its output folder when it starts. */
     public static final String CONFIG_FILE = "config.json";
@@ -126,6 +127,16 @@ public final class Experiment {
     public Experiment resume(boolean forced) {
         this.resume = true;
         this.force = forced;
+        return this;
+    }
+
+    /**
+     * @param forced load the config's {@code baseFrom} even when it was trained differently (the
+     *     differences are logged)
+     * @return this
+     */
+    public Experiment forceBase(boolean forced) {
+        this.forceBase = forced;
         return this;
     }
 
@@ -212,6 +223,10 @@ public final class Experiment {
             refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
                     configChanges(ckpt.manifest().config(), cfgTree));
         }
+        BaseModel.Loaded base = null;
+        if (cfg.baseFrom() != null && (ckpt == null || ckpt.manifest().phase() == 0)) {
+            base = BaseModel.open(Path.of(cfg.baseFrom()), cfgTree, forceBase, LOG::warn);
+        }
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
@@ -236,6 +251,15 @@ public final class Experiment {
         checkNotEmpty(train, test, scenario);
         Normalization norm = Normalization.of(train);
         Provenance prov = Provenance.collect(command);
+        if (base != null) {
+            if (base.firstPhaseClasses() != scenario.size(0)) {
+                throw new CilException("baseFrom " + cfg.baseFrom() + ": its first phase learned " + base.firstPhaseClasses()
+                        + " classes, this run's first phase has " + scenario.size(0));
+            }
+            JsonNode bc = base.checkpoint().manifest().config();
+            prov = prov.withBase(new Provenance.Base(base.dir().toString(), bc.path("name").asText(null),
+                    bc.path("method").path("name").asText(null), base.sha256()));
+        }
         RunResult.ScenarioInfo info = new RunResult.ScenarioInfo(cfg.scenario().setting(), scenario.order(),
                 scenario.phaseSizes(), scenario.classNames());
         LOG.info("{}: {} on {} ({} train / {} test images, {}x{}x{}), {} phases {}", cfg.name(), method.name(),
@@ -301,7 +325,12 @@ public final class Experiment {
                 }
                 Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
                         cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
-                for (int p = first; p < scenario.numPhases(); p++) {
+                int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
+                if (phasesToRun > scenario.numPhases()) {
+                    throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases()
+                            + " phases");
+                }
+                for (int p = first; p < phasesToRun; p++) {
                     MemoryProbe.resetPeak();
                     long ts = System.nanoTime();
                     if (ck != null) {
@@ -311,7 +340,16 @@ public final class Experiment {
                     List<EpochRecord> log = new ArrayList<>();
                     PhaseContext ctx = new PhaseContext(p, scenario, net, train, cfg.train(), trainer, root, cfg.seed(), log,
                             ck == null ? PhaseContext.StageRunner.PLAIN : ck);
-                    method.train(ctx);
+                    if (p == 0 && base != null) {
+                        try (var r = new org.cil4j.checkpoint.StateReader(base.dir().resolve(Checkpointing.START).toString(),
+                                base.weights(), root)) {
+                            r.copyInto("net.", net.params().all());
+                        }
+                        LOG.info("phase 1: loaded the network trained by {} (SHA-256 {}) instead of training it",
+                                base.dir(), base.sha256().substring(0, 12));
+                    } else {
+                        method.train(ctx);
+                    }
                     method.afterPhase(ctx);
                     double trainSecs = (System.nanoTime() - ts) / 1e9;
                     long te = System.nanoTime();
@@ -329,7 +367,7 @@ public final class Experiment {
                             nme == null || nme.phases() <= p ? null : nme.accuracyAfter(p), ev.top5(),
                             p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem, MemoryProbe.rssMb(),
                             new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
-                    boolean done = p == scenario.numPhases() - 1;
+                    boolean done = p == phasesToRun - 1;
                     result = new RunResult(RunResult.FORMAT, done, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
                             summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
                     if (LOG.isDebugEnabled()) {
@@ -337,13 +375,16 @@ public final class Experiment {
                                 root.getManagedArrays().size(), MemoryProbe.rssMb());
                     }
                     LOG.info("phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)", p + 1,
-                            scenario.numPhases(), scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
+                            phasesToRun, scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
                             fmt(scenario.multiTask() ? aware.accuracyAfter(p) : cnn.accuracyAfter(p)),
                             nme == null ? "" : ", NME " + fmt(nme.accuracyAfter(p)) + "%",
                             fmt(trainSecs), fmt(evalSecs));
                     writeResult(result);
                     if (ck != null) {
-                        ck.phaseDone(p, net, method, Metrics.tree(phases, cnn, aware, nme, result.wallSeconds()));
+                        Path saved = ck.phaseDone(p, net, method, Metrics.tree(phases, cnn, aware, nme, result.wallSeconds()));
+                        if (p == 0) {
+                            BaseModel.keep(out, saved);
+                        }
                     }
                 }
             }

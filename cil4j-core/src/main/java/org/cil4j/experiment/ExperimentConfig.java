@@ -20,6 +20,12 @@ import org.cil4j.train.TrainConfig;
  * @param train the optimization recipe per phase
  * @param method the method and its parameters
  * @param checkpoint when checkpoints are written
+ * @param baseFrom a run folder (or a checkpoint folder taken after the first phase) whose
+ *     first-phase network this run loads instead of training its own ({@link BaseModel}), or
+ *     null
+ * @param runPhases run only the first this many phases (0: all); the class order, the data and
+ *     its normalization stay those of the whole scenario, so the phases run are exactly those of
+ *     the whole run (for quick looks and ablations over the early phases)
  */
 public record ExperimentConfig(
         String name,
@@ -31,7 +37,9 @@ public record ExperimentConfig(
         ModelConfig model,
         TrainConfig train,
         MethodConfig method,
-        CheckpointConfig checkpoint) {
+        CheckpointConfig checkpoint,
+        String baseFrom,
+        int runPhases) {
 
     /** Reads the record with defaults for optional sections. */
     @JsonCreator
@@ -45,7 +53,9 @@ public record ExperimentConfig(
             @JsonProperty("model") ModelConfig model,
             @JsonProperty("train") TrainConfig train,
             @JsonProperty("method") MethodConfig method,
-            @JsonProperty("checkpoint") CheckpointConfig checkpoint) {
+            @JsonProperty("checkpoint") CheckpointConfig checkpoint,
+            @JsonProperty("baseFrom") String baseFrom,
+            @JsonProperty("runPhases") Integer runPhases) {
         if (data == null) {
             throw new CilException("the config has no 'data' section (data.dataset is required)");
         }
@@ -62,11 +72,16 @@ public record ExperimentConfig(
                 model == null ? new ModelConfig(null, (Boolean) null, null) : model,
                 train == null ? TrainConfig.of(null, null, null, null, null, null, null, null, null) : train,
                 method,
-                checkpoint == null ? CheckpointConfig.of(null) : checkpoint);
+                checkpoint == null ? CheckpointConfig.of(null) : checkpoint,
+                baseFrom == null || baseFrom.isBlank() ? null : baseFrom,
+                runPhases == null ? 0 : runPhases);
     }
 
     /** Checks the values. */
     public ExperimentConfig {
+        if (runPhases < 0) {
+            throw new CilException("runPhases must be >= 0 (0: all phases), got " + runPhases);
+        }
         if (threads < 0) {
             throw new CilException("threads must be >= 0, got " + threads);
         }

@@ -20,10 +20,29 @@ import org.cil4j.engine.Engines;
  * @param host host name
  * @param started start time (ISO-8601)
  * @param command the command line, when run from the CLI
+ * @param base the first-phase network this run loaded instead of training it, or null
  */
 public record Provenance(
         String cil4jVersion, String gitCommit, String engine, String java, String os, int cpus, String host,
-        String started, String command) {
+        String started, String command, Base base) {
+
+    /**
+     * A loaded first phase ({@link BaseModel}).
+     *
+     * @param from the folder it was read from
+     * @param name the name of the run that trained it
+     * @param method the method of that run
+     * @param sha256 SHA-256 of its weights file
+     */
+    public record Base(String from, String name, String method, String sha256) {}
+
+    /**
+     * @param b the loaded base
+     * @return this provenance naming it
+     */
+    public Provenance withBase(Base b) {
+        return new Provenance(cil4jVersion, gitCommit, engine, java, os, cpus, host, started, command, b);
+    }
 
     /**
      * Collects the provenance of the current process.
@@ -54,6 +73,6 @@ public record Provenance(
                 git.getProperty("git.build.version", "dev"), commit, Engines.describe(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                Runtime.getRuntime().availableProcessors(), host, Instant.now().toString(), command);
+                Runtime.getRuntime().availableProcessors(), host, Instant.now().toString(), command, null);
     }
 }

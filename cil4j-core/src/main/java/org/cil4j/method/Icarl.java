@@ -85,11 +85,21 @@ public final class Icarl implements Method {
         return rehearsal ? "icarl" : "lwf-mc";
     }
 
+    /** Sigmoid binary cross-entropy from the first phase on (Algorithm 3). */
     @Override
-    public void train(PhaseContext ctx) {
+    public String baseRecipe() {
+        return "sigmoid-bce";
+    }
+
+    private void ensureMemory(PhaseContext ctx) {
         if (rehearsal && state.memory() == null) {
             state.memory(params.memory(ctx.seed()));
         }
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        ensureMemory(ctx);
         IncrementalNet net = ctx.net();
         int old = ctx.oldClasses();
         IncrementalNet teacher = state.old();
@@ -103,6 +113,7 @@ public final class Icarl implements Method {
 
     @Override
     public void afterPhase(PhaseContext ctx) {
+        ensureMemory(ctx);
         if (rehearsal) {
             state.memory().update(ctx, ctx.net());
             state.means(state.memory().classMeans(ctx, ctx.net(), params.nmeFlip()));

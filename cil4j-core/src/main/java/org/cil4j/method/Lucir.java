@@ -237,6 +237,9 @@ public final class Lucir implements Method {
     @Override
     public void afterPhase(PhaseContext ctx) {
         IncrementalNet net = ctx.net();
+        if (state.memory() == null) {
+            state.memory(newMemory(ctx));
+        }
         ExemplarMemory memory = state.memory();
         memory.update(ctx, net);
         if (ctx.phase() > 0 && params.balancedFinetune()) {

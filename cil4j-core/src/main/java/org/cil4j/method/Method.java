@@ -21,6 +21,17 @@ public interface Method extends AutoCloseable {
     void train(PhaseContext ctx);
 
     /**
+     * What the first phase optimizes, for sharing a trained first phase between runs ({@link
+     * org.cil4j.experiment.BaseModel}): two methods whose recipes are equal train the same first
+     * phase from the same config. Most methods train it with plain cross-entropy.
+     *
+     * @return a short name of the first phase's loss
+     */
+    default String baseRecipe() {
+        return "cross-entropy";
+    }
+
+    /**
      * After training, before evaluation: snapshot an old model, select exemplars, compute
      * class means.
      *
