@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
  * {@code cil sweep}: a grid of runs from one file, run one after another into {@code
  * OUT/<run-name>/}, then the report and the comparison. A run whose results.json is complete
  * is skipped, so a second invocation continues where the first stopped; a run that stopped
- * part-way is started again from scratch.
+ * part-way resumes from its newest checkpoint (from scratch when it has none, or when its
+ * config changed since).
  *
  * <pre>{@code
  * {
@@ -65,8 +66,8 @@ public final class SweepCommand implements Callable<Integer> {
         Path dir = file.toAbsolutePath().getParent();
         for (Iterator<String> it = spec.fieldNames(); it.hasNext();) {
             String k = it.next();
-            if (!List.of("base", "out", "set", "axes").contains(k)) {
-                throw new CilException(file + ": unknown key '" + k + "'; known keys: base, out, set, axes");
+            if (!List.of("base", "out", "set", "axes", "variants").contains(k)) {
+                throw new CilException(file + ": unknown key '" + k + "'; known keys: base, out, set, axes, variants");
             }
         }
         if (!spec.hasNonNull("base")) {
@@ -81,7 +82,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (spec.has("set")) {
             spec.get("set").forEach(n -> common.add(n.asText()));
         }
-        List<Planned> plan = plan(base, common, axes(spec));
+        List<Planned> plan = plan(base, common, variants(spec), axes(spec));
         int skipped = 0;
         int ran = 0;
         List<Path> dirs = new ArrayList<>();
@@ -89,15 +90,18 @@ public final class SweepCommand implements Callable<Integer> {
             Planned p = plan.get(i);
             Path runDir = root.resolve(p.name());
             dirs.add(runDir);
-            String status = prepare(runDir);
+            String status = prepare(runDir, p.config());
             if (status.equals("complete")) {
                 System.err.printf("[%d/%d] %s: complete, skipped%n", i + 1, plan.size(), p.name());
                 skipped++;
                 continue;
             }
             System.err.printf("[%d/%d] %s: %s%n", i + 1, plan.size(), p.name(), status);
-            new Experiment(p.config()).output(runDir).listener(verbose ? new Progress() : TrainListener.NONE)
-                    .command("cil sweep " + file).run();
+            Experiment exp = new Experiment(p.config()).output(runDir);
+            if (status.endsWith(RESUMING)) {
+                exp.resume(false);
+            }
+            exp.listener(verbose ? new Progress() : TrainListener.NONE).command("cil sweep " + file).run();
             ran++;
         }
         System.err.printf("sweep: %d run(s), %d skipped as complete%n", ran, skipped);
@@ -107,6 +111,27 @@ public final class SweepCommand implements Callable<Integer> {
         System.out.print(Comparison.of(runs).table());
         System.out.println("report: " + page);
         return 0;
+    }
+
+    /** Reads the variants: name -> overrides, in file order (empty: one unnamed variant). */
+    private Map<String, List<String>> variants(ObjectNode spec) {
+        Map<String, List<String>> v = new LinkedHashMap<>();
+        JsonNode a = spec.get("variants");
+        if (a == null) {
+            return v;
+        }
+        if (!a.isObject() || a.isEmpty()) {
+            throw new CilException(file + ": 'variants' must be an object of name -> list of key=value overrides");
+        }
+        a.fields().forEachRemaining(e -> {
+            if (!e.getValue().isArray()) {
+                throw new CilException(file + ": variant '" + e.getKey() + "' must be a list of key=value overrides");
+            }
+            List<String> sets = new ArrayList<>();
+            e.getValue().forEach(n -> sets.add(n.asText()));
+            v.put(e.getKey(), sets);
+        });
+        return v;
     }
 
     /** Reads the axes: key -> JSON values, in file order. */
@@ -131,10 +156,11 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /**
-     * Expands the grid and binds every config before anything runs, so a bad value fails at
-     * once.
+     * Expands the grid (every variant times every combination of the axes) and binds every
+     * config before anything runs, so a bad value fails at once.
      */
-    static List<Planned> plan(Path base, List<String> common, Map<String, List<JsonNode>> axes) {
+    static List<Planned> plan(Path base, List<String> common, Map<String, List<String>> variants,
+            Map<String, List<JsonNode>> axes) {
         List<Map<String, JsonNode>> combos = new ArrayList<>();
         combos.add(new LinkedHashMap<>());
         for (Map.Entry<String, List<JsonNode>> ax : axes.entrySet()) {
@@ -148,17 +174,22 @@ public final class SweepCommand implements Callable<Integer> {
             }
             combos = next;
         }
+        Map<String, List<String>> vs = variants.isEmpty() ? Map.of("", List.of()) : variants;
         List<Planned> plan = new ArrayList<>();
-        for (Map<String, JsonNode> c : combos) {
-            ObjectNode tree = ConfigLoader.readTree(base);
-            common.forEach(s -> ConfigLoader.set(tree, s));
-            c.forEach((k, v) -> ConfigLoader.set(tree, k + "=" + v));
-            String name = runName(c, tree);
-            ConfigLoader.set(tree, "name=" + ConfigLoader.MAPPER.valueToTree(name));
-            plan.add(new Planned(name, ConfigLoader.bind(tree, base + " (sweep run " + name + ")")));
+        for (Map.Entry<String, List<String>> variant : vs.entrySet()) {
+            for (Map<String, JsonNode> c : combos) {
+                ObjectNode tree = ConfigLoader.readTree(base);
+                common.forEach(s -> ConfigLoader.set(tree, s));
+                variant.getValue().forEach(s -> ConfigLoader.set(tree, s));
+                c.forEach((k, v) -> ConfigLoader.set(tree, k + "=" + v));
+                String name = variant.getKey().isEmpty() ? runName(c, tree)
+                        : c.isEmpty() ? safe(variant.getKey()) : safe(variant.getKey()) + "_" + runName(c, tree);
+                ConfigLoader.set(tree, "name=" + ConfigLoader.MAPPER.valueToTree(name));
+                plan.add(new Planned(name, ConfigLoader.bind(tree, base + " (sweep run " + name + ")")));
+            }
         }
         if (plan.stream().map(Planned::name).distinct().count() != plan.size()) {
-            throw new CilException("the sweep's run names repeat; give each axis distinct values");
+            throw new CilException("the sweep's run names repeat; give each axis distinct values and each variant its own name");
         }
         return plan;
     }
@@ -200,28 +231,40 @@ public final class SweepCommand implements Callable<Integer> {
         return s.replaceAll("[^A-Za-z0-9._-]+", "-");
     }
 
+    private static final String RESUMING = "resuming from its newest checkpoint";
+
     /**
      * @param runDir a run's folder
+     * @param planned the config the sweep would run there
      * @return "complete" to skip it, or what is done before running it
      */
-    private static String prepare(Path runDir) {
+    private static String prepare(Path runDir, ExperimentConfig planned) {
         Path res = runDir.resolve("results.json");
-        if (!Files.exists(res)) {
-            clear(runDir);
-            return "running";
-        }
-        RunResult r;
-        try {
-            r = ConfigLoader.MAPPER.readValue(res.toFile(), RunResult.class);
-        } catch (IOException e) {
-            r = null;
+        RunResult r = null;
+        boolean readable = true;
+        if (Files.exists(res)) {
+            try {
+                r = ConfigLoader.MAPPER.readValue(res.toFile(), RunResult.class);
+            } catch (IOException e) {
+                readable = false;
+            }
         }
         if (r != null && r.complete()) {
             return "complete";
         }
+        String where = !readable ? "unreadable results.json" : r == null ? "stopped in phase 1"
+                : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length;
+        if (readable && Files.isDirectory(runDir.resolve("checkpoints")) && Files.isRegularFile(runDir.resolve(Experiment.CONFIG_FILE))) {
+            List<String> changes = Experiment.configChanges(Experiment.savedConfig(runDir),
+                    ConfigLoader.MAPPER.valueToTree(planned));
+            if (changes.isEmpty()) {
+                return where + ", " + RESUMING;
+            }
+            clear(runDir);
+            return where + ", its config changed (" + String.join("; ", changes) + "), restarting from scratch";
+        }
+        boolean started = Files.exists(res) || Files.exists(runDir.resolve(Experiment.CONFIG_FILE));
         clear(runDir);
-        return r == null ? "unreadable results.json, restarting from scratch"
-                : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length
-                        + ", restarting from scratch";
+        return started ? where + ", restarting from scratch" : "running";
     }
 }

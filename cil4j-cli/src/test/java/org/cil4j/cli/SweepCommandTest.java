@@ -19,14 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real sweep on Fashion-MNIST (two phases of two classes, 100 training images per class,
  * small CNN, one epoch; Debian package dataset-fashion-mnist), run twice: the second
- * invocation skips the complete run and restarts the one marked incomplete.
+ * invocation skips the complete run and resumes the one marked incomplete from its checkpoint;
+ * a third, after its config changed, restarts it from scratch. Variants name their runs.
  */
 class SweepCommandTest {
     @TempDir
     Path tmp;
 
     @Test
-    void aSecondInvocationSkipsCompleteRunsAndRestartsIncompleteOnes() throws Exception {
+    void aSecondInvocationSkipsCompleteRunsAndResumesIncompleteOnes() throws Exception {
         Files.writeString(tmp.resolve("base.json"), """
                 { "name": "tiny", "device": "cpu", "threads": 1,
                   "data": { "dataset": "fashion-mnist" },
@@ -56,12 +57,32 @@ class SweepCommandTest {
         FileTime before = Files.getLastModifiedTime(s1);
         String second = sweep();
         assertTrue(second.contains("method-finetune_seed-1: complete, skipped"), second);
-        assertTrue(second.contains("method-finetune_seed-2: stopped after phase 2 of 2, restarting from scratch"), second);
+        assertTrue(second.contains("method-finetune_seed-2: stopped after phase 2 of 2, resuming from its newest checkpoint"),
+                second);
         assertTrue(second.contains("sweep: 1 run(s), 1 skipped as complete"), second);
         assertEquals(before, Files.getLastModifiedTime(s1), "the complete run was not touched");
         assertTrue(read(s2).complete());
-        assertEquals(2, Files.readAllLines(s2.resolveSibling("epochs.jsonl")).size(), "the restart began a fresh epoch log");
+        assertEquals(2, Files.readAllLines(s2.resolveSibling("epochs.jsonl")).size(), "nothing was trained again");
         assertFalse(second.contains("incomplete"), second);
+
+        // seed 2 stopped again, and the sweep now trains 2 epochs: its checkpoint no longer fits
+        tree.put("complete", false);
+        Files.write(s2, ConfigLoader.MAPPER.writeValueAsBytes(tree));
+        Files.writeString(tmp.resolve("sweep.json"), """
+                { "base": "base.json", "out": "out", "set": ["train.epochs=2"], "axes": { "method.name": ["finetune"], "seed": [2] } }
+                """);
+        String third = sweep();
+        assertTrue(third.contains("its config changed (train.epochs: 1 -> 2), restarting from scratch"), third);
+        assertEquals(4, Files.readAllLines(s2.resolveSibling("epochs.jsonl")).size(), "two phases of two epochs");
+
+        // named variants, each a set of overrides, crossed with the axes
+        Files.writeString(tmp.resolve("sweep.json"), """
+                { "base": "base.json", "out": "out", "axes": { "seed": [2] },
+                  "variants": { "ft": ["method.name=finetune"], "fe": ["method.name=feature-extraction"] } }
+                """);
+        String fourth = sweep();
+        assertTrue(fourth.contains("ft_seed-2: running") && fourth.contains("fe_seed-2: running"), fourth);
+        assertEquals("feature-extraction", read(out.resolve("fe_seed-2/results.json")).config().method().name());
     }
 
     private String sweep() {

@@ -18,6 +18,8 @@ public final class StateReader implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> entries = new LinkedHashMap<>();
 
+    private static final byte[] EMPTY = new NDList().encode();
+
     /**
      * @param source the file, for messages
      * @param bytes its content, in the format of {@link StateWriter#encode}
@@ -27,7 +29,8 @@ public final class StateReader implements AutoCloseable {
         this.source = source;
         this.manager = parent.newSubManager();
         try {
-            NDList list = NDList.decode(manager, bytes);
+            // DJL cannot decode the list it encodes when that list is empty (a method that keeps nothing)
+            NDList list = java.util.Arrays.equals(bytes, EMPTY) ? new NDList() : NDList.decode(manager, bytes);
             for (NDArray a : list) {
                 if (a.getName() == null || entries.put(a.getName(), a) != null) {
                     throw new CilException(source + ": an entry has no name or a duplicate name");

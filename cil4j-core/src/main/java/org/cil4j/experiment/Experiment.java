@@ -387,6 +387,12 @@ public final class Experiment {
                         }
                     }
                 }
+                if (result == null && !phases.isEmpty()) {
+                    // resumed from the checkpoint written after the last phase: only the result was lost
+                    result = new RunResult(RunResult.FORMAT, true, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
+                            summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
+                    writeResult(result);
+                }
             }
         }
         return result;
