@@ -221,6 +221,15 @@ public final class Bench {
         ratios.add(new Ratio("data pipeline / plain train step (images/s)",
                 new Stats(pipe.ips().median() / plain.median(), pipe.ips().min() / plain.median(),
                         pipe.ips().max() / plain.median(), pipe.ips().n()), ">= 3", pipe.ips().median() / plain.median() >= 3));
+        Row[] loads = folderLoads();
+        rows.add(loads[0]);
+        rows.add(loads[1]);
+        List<Double> speedups = new ArrayList<>();
+        for (int r = 0; r < loads[0].ips().n(); r++) {
+            speedups.add(loadPairs.get(r)[1] / loadPairs.get(r)[0]);
+        }
+        Stats sp = Stats.of(speedups);
+        ratios.add(new Ratio("JPEG folder: second load (cache) / first load (decode), images/s", sp, ">= 10", sp.median() >= 10));
 
         if (pytorch) {
             log.println("bench: running the PyTorch reference");
@@ -456,6 +465,86 @@ public final class Bench {
         }
         return new Row("data pipeline: BatchStream crop+flip+normalize, one producer thread (batch " + o.batch() + ")",
                 Stats.of(ips), peak);
+    }
+
+    /** First-load and second-load images/s of each repeat, paired. */
+    private final List<double[]> loadPairs = new ArrayList<>();
+
+    /**
+     * Loads a folder of JPEGs (ImageFolder layout, 64x64 like Tiny-ImageNet, resized to 32x32)
+     * twice per repeat with an empty decode cache: the first load decodes every file and fills
+     * the cache, the second reads the cache. The files are written once, before timing.
+     */
+    private Row[] folderLoads() {
+        log.println("bench: image folder, first load and second load");
+        int classes = 20;
+        int perClass = 50;
+        Path dir;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("cil4j-bench-jpeg");
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (int c = 0; c < classes; c++) {
+                Path cls = java.nio.file.Files.createDirectories(dir.resolve("train").resolve(String.format("n%08d", c)));
+                for (int i = 0; i < perClass; i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 64,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    for (int y = 0; y < 64; y++) {
+                        for (int x = 0; x < 64; x++) {
+                            int v = (x * (c + 3) + y * (i + 1) + rnd.nextInt(64)) & 0xff;
+                            img.setRGB(x, y, (v << 16) | (((v + 85) & 0xff) << 8) | ((v * 3) & 0xff));
+                        }
+                    }
+                    javax.imageio.ImageIO.write(img, "jpg", cls.resolve(i + ".JPEG").toFile());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new org.cil4j.CilException("bench: cannot write the JPEG folder: " + e.getMessage(), e);
+        }
+        List<Double> first = new ArrayList<>();
+        List<Double> second = new ArrayList<>();
+        long peak1 = -1;
+        long peak2 = -1;
+        int n = classes * perClass;
+        try {
+            for (int r = 0; r < o.repeats(); r++) {
+                Path cacheDir = java.nio.file.Files.createTempDirectory("cil4j-bench-cache");
+                try {
+                    org.cil4j.data.DecodedCache cache = new org.cil4j.data.DecodedCache(cacheDir);
+                    MemoryProbe.resetPeak();
+                    long t0 = System.nanoTime();
+                    new org.cil4j.data.ImageFolderLoader(32, 32).withThreads(o.threads()).withCache(cache).load(dir, "train");
+                    double a = n / ((System.nanoTime() - t0) / 1e9);
+                    peak1 = Math.max(peak1, MemoryProbe.peakRssMb());
+                    MemoryProbe.resetPeak();
+                    t0 = System.nanoTime();
+                    new org.cil4j.data.ImageFolderLoader(32, 32).withThreads(o.threads()).withCache(cache).load(dir, "train");
+                    double b = n / ((System.nanoTime() - t0) / 1e9);
+                    peak2 = Math.max(peak2, MemoryProbe.peakRssMb());
+                    first.add(a);
+                    second.add(b);
+                    loadPairs.add(new double[] {a, b});
+                } finally {
+                    deleteTree(cacheDir);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new org.cil4j.CilException("bench: cannot use a temporary cache folder: " + e.getMessage(), e);
+        } finally {
+            deleteTree(dir);
+        }
+        String what = "JPEG folder of " + n + " 64x64 images resized to 32x32, " + o.threads() + " decode thread(s), ";
+        return new Row[] {new Row(what + "first load: decode and fill the cache", Stats.of(first), peak1),
+            new Row(what + "second load: from the decoded cache", Stats.of(second), peak2)};
+    }
+
+    private static void deleteTree(Path p) {
+        try (var walk = java.nio.file.Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(q);
+            }
+        } catch (java.io.IOException e) {
+            // a temporary folder left behind
+        }
     }
 
     private static int drain(Iterator<HostBatch> it) {

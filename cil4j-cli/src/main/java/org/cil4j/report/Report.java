@@ -105,7 +105,8 @@ public final class Report {
                 "scenario,run,method,folder,complete,phases,primary,avg_incremental,last,forgetting,backward_transfer,"
                         + "avg_incremental_cnn,avg_incremental_task_aware,avg_incremental_nme\n");
         StringBuilder phasesCsv = new StringBuilder(
-                "scenario,run,phase,classes_seen,cnn,task_aware,nme,old_classes,new_classes,forgetting,train_seconds\n");
+                "scenario,run,phase,classes_seen,cnn,task_aware,nme,old_classes,new_classes,forgetting,train_seconds,"
+                        + "eval_seconds,peak_rss_mb\n");
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cil4j report</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:1500px}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
@@ -128,12 +129,14 @@ public final class Report {
                     .append(esc(g.getKey().describe())).append("</p>\n");
             String table = summaryTable(rs, labels);
             String perPhase = phaseTable(rs, labels);
+            String cost = costTable(rs, labels);
             Comparison cmp = Comparison.of(rs);
             md.append("## Scenario ").append(s).append(": ").append(g.getKey().describe()).append("\n\n")
                     .append(table).append('\n').append(perPhase).append('\n')
+                    .append("### Wall time and accuracy per phase\n\n").append(cost).append('\n')
                     .append("### Mean and spread over seeds and class orders\n\n").append(cmp.table()).append('\n');
             html.append("<h3>Summary</h3>\n").append(mdToHtml(table)).append("<h3>Accuracy after each phase (%)</h3>\n")
-                    .append(mdToHtml(perPhase));
+                    .append(mdToHtml(perPhase)).append("<h3>Wall time and accuracy per phase</h3>\n").append(mdToHtml(cost));
             if (cmp.groups().size() < rs.size() || cmp.groups().size() > 1) {
                 String[] parts = cmp.table().split("\n\n", 2);
                 html.append("<h3>Mean and spread over seeds and class orders</h3>\n").append(mdToHtml(parts[0] + "\n"))
@@ -248,6 +251,44 @@ public final class Report {
         return sb.toString();
     }
 
+    /**
+     * What each phase cost next to what it gave, so that a faster run that learns less shows.
+     *
+     * @param rs runs of one scenario
+     * @param labels their labels
+     * @return per run and phase: training and evaluation seconds, peak resident memory, and the
+     *     setting's accuracy (with NME where kept), a Markdown table
+     */
+    static String costTable(List<RunDir> rs, List<String> labels) {
+        StringBuilder sb = new StringBuilder("| run | phase | classes seen | train (s) | eval (s) | peak RSS (MiB) | accuracy | NME |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < rs.size(); i++) {
+            RunResult r = rs.get(i).result();
+            double[] acc = RunMetrics.primary(r).perPhaseAccuracy();
+            double[] nme = r.nme() == null ? null : r.nme().perPhaseAccuracy();
+            double train = 0;
+            double eval = 0;
+            for (int p = 0; p < r.phases().size(); p++) {
+                var ph = r.phases().get(p);
+                boolean loaded = p == 0 && r.provenance() != null && r.provenance().base() != null;
+                train += ph.trainSeconds();
+                eval += ph.evalSeconds();
+                sb.append("| ").append(labels.get(i)).append(" | ").append(p + 1).append(" | ").append(ph.seen()).append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.1f", ph.trainSeconds())).append(loaded ? " (loaded)" : "")
+                        .append(" | ").append(String.format(java.util.Locale.ROOT, "%.1f", ph.evalSeconds())).append(" | ")
+                        .append(ph.peakRssMb() < 0 ? "n/a" : Long.toString(ph.peakRssMb())).append(" | ")
+                        .append(f2(acc[p])).append(" | ").append(nme == null || p >= nme.length ? "-" : f2(nme[p])).append(" |\n");
+            }
+            sb.append("| ").append(labels.get(i)).append(" | all | | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.1f", train)).append(" | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.1f", eval)).append(" | | avg ")
+                    .append(f2(r.summary().averageIncremental())).append(" | ")
+                    .append(r.summary().averageIncrementalNme() == null ? "-" : "avg " + f2(r.summary().averageIncrementalNme()))
+                    .append(" |\n");
+        }
+        return sb.toString();
+    }
+
     private static void phaseRow(StringBuilder sb, String label, String cls, AccuracyMatrix m, int n) {
         sb.append("| ").append(label).append(" | ").append(cls).append(" |");
         double[] a = m.perPhaseAccuracy();
@@ -278,7 +319,8 @@ public final class Report {
                     .append(r.phases().get(p).seen()).append(',').append(num(cnn[p])).append(',').append(num(aware[p]))
                     .append(',').append(nme == null ? "" : num(nme[p])).append(',').append(num(old[p])).append(',')
                     .append(num(nw[p])).append(',').append(num(fg[p])).append(',')
-                    .append(num(r.phases().get(p).trainSeconds())).append('\n');
+                    .append(num(r.phases().get(p).trainSeconds())).append(',')
+                    .append(num(r.phases().get(p).evalSeconds())).append(',').append(r.phases().get(p).peakRssMb()).append('\n');
         }
     }
 

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchTest {
     static final List<String> ROWS = List.of(
             "train step, plain CE", "train step, LwF", "train step, iCaRL", "train step, LUCIR", "train step, DR target",
-            "inference, features + logits", "evaluation: features + logits + NME", "data pipeline");
+            "inference, features + logits", "evaluation: features + logits + NME", "data pipeline",
+            "JPEG folder of 1000 64x64 images resized to 32x32, 1 decode thread(s), first load",
+            "JPEG folder of 1000 64x64 images resized to 32x32, 1 decode thread(s), second load");
     static final List<String> RATIOS = List.of(
             "step cost LwF / plain", "step cost iCaRL / plain", "step cost LUCIR / plain", "step cost DR target / plain",
-            "data pipeline / plain train step");
+            "data pipeline / plain train step", "JPEG folder: second load (cache) / first load (decode)");
 
     @Test
     void tinyRunWritesEveryRowWithPositiveNumbers(@TempDir Path tmp) throws Exception {

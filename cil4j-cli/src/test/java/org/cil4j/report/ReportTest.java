@@ -54,6 +54,11 @@ class ReportTest {
         assertTrue(Files.readString(tmp.resolve("report/summary.csv")).contains("1,icarl,icarl,"));
         String md = Files.readString(tmp.resolve("report/tables.md"));
         assertTrue(md.contains("## Scenario 2") && md.contains("| icarl | NME | 88.00 | 53.50 | 35.67 |"), md);
+        // each phase's cost next to its accuracy
+        assertTrue(md.contains("### Wall time and accuracy per phase"), md);
+        assertTrue(md.contains("| ft | 2 | 4 | 1.0 | 0.1 | 100 | 52.50 | - |"), md);
+        assertTrue(md.contains("| ft | all | | 3.0 | 0.3 | | avg "), md);
+        assertTrue(csv.contains("1,ft,2,4,52.5000,52.5000,,10.0000,95.0000,80.0000,1.0000,0.1000,100\n"), csv);
     }
 
     @Test
