@@ -29,7 +29,17 @@ public final class Main implements Runnable {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            // the launcher caps the heap (-Xmx2g) to keep resident memory low; big datasets need more
+            System.err.printf("error: the JVM ran out of heap memory (%d MiB allowed): %s. Datasets and exemplars live on the"
+                    + " Java heap; allow more with CIL4J_JAVA_OPTS=-Xmx8g ./cil ...%n",
+                    Runtime.getRuntime().maxMemory() >> 20, e.getMessage());
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /**
