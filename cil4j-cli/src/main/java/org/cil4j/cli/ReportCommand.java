@@ -21,9 +21,13 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output folder (default: ${DEFAULT-VALUE})", defaultValue = "report")
     Path out;
 
+    @Option(names = "--vary", paramLabel = "KEY", description = "also plot and tabulate old- and new-phase accuracy against"
+            + " this config key's value across the runs of a scenario (e.g. method.params.reservedPerClass)")
+    String vary;
+
     @Override
     public Integer call() {
-        Path page = Report.write(RunDir.find(runs), out);
+        Path page = Report.write(RunDir.find(runs), out, vary);
         System.out.println("report: " + page);
         return 0;
     }

@@ -137,6 +137,26 @@ public final class Charts {
     }
 
     /**
+     * Old-phase and new-phase accuracy against a setting's value (one point per run).
+     *
+     * @param title chart title
+     * @param key the setting
+     * @param x its values, ascending
+     * @param old mean accuracy over the old phases
+     * @param newest accuracy on the newest phase
+     * @return the chart
+     */
+    public static JFreeChart sensitivity(String title, String key, double[] x, double[] old, double[] newest) {
+        XYSeriesCollection ds = new XYSeriesCollection();
+        List<Boolean> dashed = new java.util.ArrayList<>();
+        add(ds, dashed, new Line("old phases (mean)", x, old, false));
+        add(ds, dashed, new Line("new phase", x, newest, true));
+        JFreeChart c = lines(title, key, "accuracy (%)", ds, dashed);
+        percentAxis(c);
+        return c;
+    }
+
+    /**
      * The accuracy matrix as a heatmap: row = after phase, column = phase of the classes.
      *
      * @param title chart title

@@ -89,6 +89,18 @@ public final class Report {
      * @return the HTML file
      */
     public static Path write(List<RunDir> runs, Path out) {
+        return write(runs, out, null);
+    }
+
+    /**
+     * Writes the report, with a sensitivity section when {@code vary} names a setting.
+     *
+     * @param runs the runs
+     * @param out the output folder
+     * @param vary a config key whose value differs between the runs of a scenario, or null
+     * @return the HTML page
+     */
+    public static Path write(List<RunDir> runs, Path out, String vary) {
         if (runs.isEmpty()) {
             throw new CilException("no run to report");
         }
@@ -130,19 +142,30 @@ public final class Report {
             String table = summaryTable(rs, labels);
             String perPhase = phaseTable(rs, labels);
             String cost = costTable(rs, labels);
+            String end = endTable(rs, labels);
             Comparison cmp = Comparison.of(rs);
             md.append("## Scenario ").append(s).append(": ").append(g.getKey().describe()).append("\n\n")
                     .append(table).append('\n').append(perPhase).append('\n')
+                    .append("### Each phase at the end, against when it was learned\n\n").append(end).append('\n')
                     .append("### Wall time and accuracy per phase\n\n").append(cost).append('\n')
                     .append("### Mean and spread over seeds and class orders\n\n").append(cmp.table()).append('\n');
             html.append("<h3>Summary</h3>\n").append(mdToHtml(table)).append("<h3>Accuracy after each phase (%)</h3>\n")
-                    .append(mdToHtml(perPhase)).append("<h3>Wall time and accuracy per phase</h3>\n").append(mdToHtml(cost));
+                    .append(mdToHtml(perPhase)).append("<h3>Each phase at the end, against when it was learned</h3>\n")
+                    .append(mdToHtml(end)).append("<h3>Wall time and accuracy per phase</h3>\n").append(mdToHtml(cost));
             if (cmp.groups().size() < rs.size() || cmp.groups().size() > 1) {
                 String[] parts = cmp.table().split("\n\n", 2);
                 html.append("<h3>Mean and spread over seeds and class orders</h3>\n").append(mdToHtml(parts[0] + "\n"))
                         .append("<pre>").append(esc(parts.length > 1 ? parts[1] : "")).append("</pre>\n");
             }
             List<Figure> figs = new ArrayList<>();
+            if (vary != null && rs.size() > 1) {
+                Sensitivity sens = Sensitivity.of(rs, labels, vary);
+                md.append("### Against ").append(vary).append("\n\n").append(sens.table()).append('\n');
+                html.append("<h3>Against ").append(esc(vary)).append("</h3>\n").append(mdToHtml(sens.table()
+                        .substring(sens.table().indexOf('|'))));
+                figs.add(new Figure(id + "-vary", "Old-phase (solid) and new-phase (dashed) accuracy against " + vary,
+                        sens.chart()));
+            }
             figs.add(new Figure(id + "-accuracy", "Accuracy after each phase (CNN solid; NME dashed)",
                     Charts.accuracy(rs, labels)));
             figs.add(new Figure(id + "-forgetting", "Average forgetting after each phase (percentage points)",
@@ -247,6 +270,50 @@ public final class Report {
             if (r.nme() != null) {
                 phaseRow(sb, labels.get(i), "NME", r.nme(), n);
             }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Each phase's accuracy after the last phase next to its accuracy when it was learned, the
+     * way the DR paper reads its multi-task tables: mean over the old phases (one value per
+     * phase, unweighted), the newest phase, the mean drop since learned, forgetting.
+     *
+     * @param rs runs of one scenario
+     * @param labels their labels
+     * @return a Markdown table (the setting's own classifier)
+     */
+    static String endTable(List<RunDir> rs, List<String> labels) {
+        int n = rs.stream().mapToInt(d -> d.result().phases().size()).max().orElse(0);
+        StringBuilder sb = new StringBuilder("| run | classifier |");
+        for (int p = 0; p < n; p++) {
+            sb.append(" phase ").append(p + 1).append(" now (learned) |");
+        }
+        sb.append(" old phases, mean | newest phase | drop since learned, mean | forgetting |\n|---|---|")
+                .append("---:|".repeat(n + 4)).append('\n');
+        for (int i = 0; i < rs.size(); i++) {
+            RunResult r = rs.get(i).result();
+            AccuracyMatrix m = RunMetrics.primary(r);
+            int last = m.phases() - 1;
+            sb.append("| ").append(labels.get(i)).append(" | ").append(primaryName(r)).append(" |");
+            double old = 0;
+            double drop = 0;
+            for (int p = 0; p < n; p++) {
+                if (p > last) {
+                    sb.append(" - |");
+                    continue;
+                }
+                sb.append(' ').append(f2(m.get(last, p)));
+                if (p < last) {
+                    sb.append(" (").append(f2(m.get(p, p))).append(')');
+                    old += m.get(last, p);
+                    drop += m.get(p, p) - m.get(last, p);
+                }
+                sb.append(" |");
+            }
+            sb.append(' ').append(last == 0 ? "-" : f2(old / last)).append(" | ").append(f2(m.get(last, last))).append(" | ")
+                    .append(last == 0 ? "-" : f2(drop / last)).append(" | ").append(last == 0 ? "-" : f2(m.forgetting()))
+                    .append(" |\n");
         }
         return sb.toString();
     }

@@ -62,6 +62,37 @@ class ReportTest {
     }
 
     @Test
+    void eachPhaseIsReadAgainstWhenItWasLearnedAndAgainstAVariedSetting() throws Exception {
+        Fixtures.write(tmp.resolve("runs/ft"), Fixtures.run("ft", List.of(), Fixtures.FT, null));
+        // the talk's reserved-samples ablation: 0, 2 and the default 5 (not in the config)
+        Fixtures.write(tmp.resolve("runs/r0"), Fixtures.run("r0", List.of("method.name=dr-dr",
+                "method.params.reservedPerClass=0"), Fixtures.FT2, null));
+        Fixtures.write(tmp.resolve("runs/r2"), Fixtures.run("r2", List.of("method.name=dr-dr",
+                "method.params.reservedPerClass=2"), Fixtures.JOINT, null));
+        Fixtures.write(tmp.resolve("runs/r5"), Fixtures.run("r5", List.of("method.name=dr-dr"),
+                new double[][] {{90}, {70, 90}, {60, 65, 88}}, null));
+        List<RunDir> runs = RunDir.find(List.of(tmp.resolve("runs/r5"), tmp.resolve("runs/r0"), tmp.resolve("runs/r2")));
+        Report.write(runs, tmp.resolve("report"), "method.params.reservedPerClass");
+        String md = Files.readString(tmp.resolve("report/tables.md"));
+        // after the last phase, in the order of the values
+        assertTrue(md.contains("After phase 3.\n\n| method.params.reservedPerClass | run | old phases, mean | new phase |"), md);
+        int r0 = md.indexOf("| 0 | r0 | 6.50 | 94.00 |");
+        int r2 = md.indexOf("| 2 | r2 | 82.00 | 90.00 |");
+        int r5 = md.indexOf("| 5 | r5 | 62.50 | 88.00 |");
+        assertTrue(r0 > 0 && r2 > r0 && r5 > r2, md);
+        assertTrue(Files.exists(tmp.resolve("report/figures/s1-vary.png")));
+
+        Report.write(RunDir.find(List.of(tmp.resolve("runs/ft"))), tmp.resolve("report-ft"));
+        String ft = Files.readString(tmp.resolve("report-ft/tables.md"));
+        // phase 1: 5 now, 90 when learned; phase 2: 8 (95); mean of old 6.5, newest 96, drop 86, forgetting 86
+        assertTrue(ft.contains("| ft | task-agnostic CNN | 5.00 (90.00) | 8.00 (95.00) | 96.00 | 6.50 | 96.00 | 86.00 | 86.00 |"),
+                ft);
+        CilException e = assertThrows(CilException.class,
+                () -> Report.write(runs, tmp.resolve("report-bad"), "train.nothing"));
+        assertTrue(e.getMessage().contains("has no number at that key"), e.getMessage());
+    }
+
+    @Test
     void aFolderWithoutResultsIsRefused() throws Exception {
         Files.createDirectories(tmp.resolve("empty"));
         assertThrows(CilException.class, () -> RunDir.find(List.of(tmp.resolve("empty"))));
