@@ -131,6 +131,7 @@ public final class CheckpointStore {
                 }
             }
         }
+        deleteStaleTemporaries();
         List<Path> all = list();
         for (int i = 2; i < all.size(); i++) {
             try {
@@ -140,6 +141,20 @@ public final class CheckpointStore {
             }
         }
         return target;
+    }
+
+    /**
+     * Deletes the partial folders that a crash in the middle of a write left (one run writes
+     * its checkpoints one at a time, so none of them is in progress).
+     */
+    private void deleteStaleTemporaries() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(".tmp-"))) {
+            for (Path p : ds) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot delete partial checkpoints in {}: {}", dir, e.toString());
+        }
     }
 
     /**
