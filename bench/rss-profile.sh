@@ -7,11 +7,12 @@
 #
 #   bench/rss-profile.sh run --config configs/tin100-32-b50.json --out runs/rss
 #   CIL4J_JAVA_OPTS=-Xmx6g bench/rss-profile.sh run ...      # another heap cap
+#   CIL=/path/to/a/copy/of/cil bench/rss-profile.sh run ...   # another launcher (a copied build)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tag="$(mktemp -d)"
 export CIL4J_JAVA_OPTS="${CIL4J_JAVA_OPTS:--Xmx2g} -XX:NativeMemoryTracking=summary"
-"$here/cil" "$@" > "$tag/log" 2>&1 &
+"${CIL:-$here/cil}" "$@" > "$tag/log" 2>&1 &
 launcher=$!
 pid=""
 max=0
