@@ -19,8 +19,11 @@ import org.cil4j.train.StepLoss;
 
 /**
  * LUCIR (Hou, Pan, Loy, Wang, Lin, Learning a Unified Classifier Incrementally via
- * Rebalancing, CVPR 2019). Needs {@code model.classifier = cosine} (cosine normalization,
- * Sec. 3.2) and {@code model.lastRelu = false}.
+ * Rebalancing, CVPR 2019). Cosine normalization (Sec. 3.2) is the model's {@code
+ * model.classifier = cosine} with {@code model.lastRelu = false}; for the ablation without it,
+ * {@code cosineNormalization = false} runs every other part on a linear classifier (the
+ * margin ranking loss then compares logits, the imprinted weights are scaled to the old
+ * weights' norm all the same).
  *
  * <p>The base phase trains with cross-entropy on {@code sigma * cos} logits. Each incremental
  * phase, on the new data plus the exemplars:
@@ -43,6 +46,9 @@ public final class Lucir implements Method {
     /**
      * LUCIR's hyper-parameters.
      *
+     * @param cosineNormalization the cosine classifier of Sec. 3.2 (true, the default, needs
+     *     {@code model.classifier = cosine} and {@code model.lastRelu = false}); false is the
+     *     ablation on a linear classifier ({@code model.classifier = linear})
      * @param memoryPerClass exemplars per class, {@code R_per = 20} (Sec. 4.1)
      * @param memoryBudget total exemplars shared by the seen classes, or 0 (default) for a
      *     fixed number per class
@@ -64,6 +70,7 @@ public final class Lucir implements Method {
      *     the released code does
      */
     public record Params(
+            boolean cosineNormalization,
             int memoryPerClass,
             int memoryBudget,
             String selection,
@@ -81,6 +88,7 @@ public final class Lucir implements Method {
         /** Reads the record with the paper's defaults. */
         @JsonCreator
         public static Params of(
+                @JsonProperty("cosineNormalization") Boolean cosineNormalization,
                 @JsonProperty("memoryPerClass") Integer memoryPerClass,
                 @JsonProperty("memoryBudget") Integer memoryBudget,
                 @JsonProperty("selection") String selection,
@@ -96,6 +104,7 @@ public final class Lucir implements Method {
                 @JsonProperty("finetuneLr") Double finetuneLr,
                 @JsonProperty("nmeFlip") Boolean nmeFlip) {
             return new Params(
+                    cosineNormalization == null || cosineNormalization,
                     memoryPerClass == null ? 20 : memoryPerClass,
                     memoryBudget == null ? 0 : memoryBudget,
                     selection == null ? "herding" : selection,
@@ -149,12 +158,16 @@ public final class Lucir implements Method {
     @Override
     public void train(PhaseContext ctx) {
         IncrementalNet net = ctx.net();
-        if (!net.config().cosine()) {
+        boolean cn = params.cosineNormalization();
+        if (cn && !net.config().cosine()) {
             throw new CilException("lucir needs model.classifier = cosine (cosine normalization), not '"
-                    + net.config().classifier() + "'");
+                    + net.config().classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
         }
-        if (net.config().lastRelu()) {
+        if (cn && net.config().lastRelu()) {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
+        }
+        if (!cn && net.config().cosine()) {
+            throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not cosine");
         }
         if (state.memory() == null) {
             state.memory(newMemory(ctx));
@@ -177,8 +190,9 @@ public final class Lucir implements Method {
         ImageDataset data = state.memory().mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray f = net.features(b.x(), true);
-            NDArray cos = net.cosine(f);
-            NDArray logits = cos.mul(net.sigma());
+            // the scores the margin ranking compares: cosines (before sigma), or plain logits without CN
+            NDArray cos = cn ? net.cosine(f) : net.logits(f);
+            NDArray logits = cn ? cos.mul(net.sigma()) : cos;
             StepLoss loss = new StepLoss().add("ce", ctx.classification(b, logits)).accuracyFrom(logits);
             if (params.lessForget()) {
                 loss.add("less_forget", LessForget.loss(teacher.features(b.x(), false), f).mul((float) lambda));

@@ -48,7 +48,7 @@ class LucirTest {
     }
 
     private static Lucir.Params params(boolean balancedFinetune) {
-        return Lucir.Params.of(4, null, null, null, null, null, null, null, null, null, balancedFinetune, null, null, null);
+        return Lucir.Params.of(null, 4, null, null, null, null, null, null, null, null, null, balancedFinetune, null, null, null);
     }
 
     @Test
@@ -121,6 +121,13 @@ class LucirTest {
             CilException b = assertThrows(CilException.class, () -> new Lucir(params(true))
                     .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(b.getMessage().contains("model.lastRelu"), b.getMessage());
+            // the ablation without cosine normalization takes the linear model, and refuses the cosine one
+            Lucir.Params noCn = Lucir.Params.of(false, 4, null, null, null, null, null, null, null, null, null, true, null,
+                    null, null);
+            new Lucir(noCn).train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
+            CilException c = assertThrows(CilException.class, () -> new Lucir(noCn)
+                    .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
+            assertTrue(c.getMessage().contains("model.classifier = linear"), c.getMessage());
         }
     }
 
