@@ -39,7 +39,7 @@ public final class Methods {
         register(new Entry("joint", "re-train on all data seen so far (upper bound; not incremental)",
                 p -> noParams("joint", p, new Joint())));
         register(new Entry("lwf-mc", "iCaRL's sigmoid distillation loss without exemplars (Rebuffi et al. 2017)",
-                p -> noParams("lwf-mc", p, Icarl.lwfMc())));
+                p -> Icarl.lwfMc(bind("lwf-mc", p, Icarl.LwfMcParams.class))));
         register(new Entry("icarl", "iCaRL: herding exemplars, sigmoid distillation, nearest mean of exemplars",
                 p -> Icarl.icarl(bind("icarl", p, Icarl.Params.class))));
         register(new Entry("lucir", "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",

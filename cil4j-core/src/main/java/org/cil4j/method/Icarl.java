@@ -35,22 +35,28 @@ public final class Icarl implements Method {
      * @param selection "herding" (iCaRL, Algorithm 4) or "random"
      * @param nmeFlip average each exemplar's feature with its mirror image's when computing
      *     the class means, as the iCaRL and LUCIR released code do
+     * @param baseLoss the first phase's loss: "sigmoid-bce" (the paper, Algorithm 3 from the
+     *     first phase on) or "cross-entropy" (as PyCIL trains iCaRL's first phase), which lets
+     *     iCaRL share a first phase with the methods trained by cross-entropy
      */
-    public record Params(int memoryPerClass, int memoryBudget, String selection, boolean nmeFlip) {
+    public record Params(int memoryPerClass, int memoryBudget, String selection, boolean nmeFlip, String baseLoss) {
         /** Reads the record with defaults. */
         @JsonCreator
         public static Params of(
                 @JsonProperty("memoryPerClass") Integer memoryPerClass,
                 @JsonProperty("memoryBudget") Integer memoryBudget,
                 @JsonProperty("selection") String selection,
-                @JsonProperty("nmeFlip") Boolean nmeFlip) {
+                @JsonProperty("nmeFlip") Boolean nmeFlip,
+                @JsonProperty("baseLoss") String baseLoss) {
             return new Params(memoryPerClass == null ? 20 : memoryPerClass, memoryBudget == null ? 0 : memoryBudget,
-                    selection == null ? "herding" : selection, nmeFlip == null || nmeFlip);
+                    selection == null ? "herding" : selection, nmeFlip == null || nmeFlip,
+                    baseLoss == null ? SIGMOID_BCE : baseLoss);
         }
 
         /** Checks the values (the memory checks the sizes). */
         public Params {
             ExemplarMemory.Selection.of(selection);
+            checkBaseLoss(baseLoss);
         }
 
         ExemplarMemory memory(long seed) {
@@ -58,12 +64,41 @@ public final class Icarl implements Method {
         }
     }
 
+    /**
+     * LwF-MC's hyper-parameters.
+     *
+     * @param baseLoss the first phase's loss, as for iCaRL ({@link Params#baseLoss})
+     */
+    public record LwfMcParams(String baseLoss) {
+        /** Reads the record with defaults. */
+        @JsonCreator
+        public static LwfMcParams of(@JsonProperty("baseLoss") String baseLoss) {
+            return new LwfMcParams(baseLoss == null ? SIGMOID_BCE : baseLoss);
+        }
+
+        /** Checks the value. */
+        public LwfMcParams {
+            checkBaseLoss(baseLoss);
+        }
+    }
+
+    static final String SIGMOID_BCE = "sigmoid-bce";
+    static final String CROSS_ENTROPY = "cross-entropy";
+
+    private static void checkBaseLoss(String baseLoss) {
+        if (!SIGMOID_BCE.equals(baseLoss) && !CROSS_ENTROPY.equals(baseLoss)) {
+            throw new org.cil4j.CilException("baseLoss must be \"sigmoid-bce\" or \"cross-entropy\", got '" + baseLoss + "'");
+        }
+    }
+
     private final Params params;
+    private final String baseLoss;
     private final boolean rehearsal;
     private final RehearsalState state = new RehearsalState();
 
-    private Icarl(Params params, boolean rehearsal) {
+    private Icarl(Params params, String baseLoss, boolean rehearsal) {
         this.params = params;
+        this.baseLoss = baseLoss;
         this.rehearsal = rehearsal;
     }
 
@@ -72,12 +107,15 @@ public final class Icarl implements Method {
      * @return iCaRL
      */
     public static Icarl icarl(Params params) {
-        return new Icarl(params, true);
+        return new Icarl(params, params.baseLoss(), true);
     }
 
-    /** @return LwF-MC: the iCaRL loss without exemplars */
-    public static Icarl lwfMc() {
-        return new Icarl(null, false);
+    /**
+     * @param params the hyper-parameters
+     * @return LwF-MC: the iCaRL loss without exemplars
+     */
+    public static Icarl lwfMc(LwfMcParams params) {
+        return new Icarl(null, params.baseLoss(), false);
     }
 
     @Override
@@ -85,10 +123,10 @@ public final class Icarl implements Method {
         return rehearsal ? "icarl" : "lwf-mc";
     }
 
-    /** Sigmoid binary cross-entropy from the first phase on (Algorithm 3). */
+    /** Sigmoid binary cross-entropy from the first phase on (Algorithm 3), unless baseLoss says otherwise. */
     @Override
     public String baseRecipe() {
-        return "sigmoid-bce";
+        return baseLoss;
     }
 
     private void ensureMemory(PhaseContext ctx) {
@@ -100,6 +138,10 @@ public final class Icarl implements Method {
     @Override
     public void train(PhaseContext ctx) {
         ensureMemory(ctx);
+        if (ctx.phase() == 0 && CROSS_ENTROPY.equals(baseLoss)) {
+            ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
+            return;
+        }
         IncrementalNet net = ctx.net();
         int old = ctx.oldClasses();
         IncrementalNet teacher = state.old();

@@ -99,6 +99,16 @@ class BaseModelTest {
         ObjectNode icarl = tree("icarl", "multi-class");
         CilException e = assertThrows(CilException.class, () -> BaseModel.open(finetuneRun, icarl, false, s -> {}));
         assertTrue(e.getMessage().contains("method.baseRecipe: \"cross-entropy\" -> \"sigmoid-bce\""), e.getMessage());
+        // iCaRL and LwF-MC with a cross-entropy first phase (as PyCIL trains it) share fine-tuning's
+        ObjectNode icarlCe = tree("icarl", "multi-class");
+        ConfigLoader.set(icarlCe, "method.params.baseLoss=cross-entropy");
+        BaseModel.open(finetuneRun, icarlCe, false, s -> {});
+        ObjectNode lwfMcCe = tree("lwf-mc", "multi-class");
+        ConfigLoader.set(lwfMcCe, "method.params.baseLoss=cross-entropy");
+        BaseModel.open(finetuneRun, lwfMcCe, false, s -> {});
+        ConfigLoader.set(lwfMcCe, "method.params.baseLoss=mse");
+        e = assertThrows(CilException.class, () -> BaseModel.open(finetuneRun, lwfMcCe, false, s -> {}));
+        assertTrue(e.getMessage().contains("baseLoss must be"), e.getMessage());
 
         ObjectNode lr = tree("finetune", "multi-class");
         ConfigLoader.set(lr, "train.lr=0.05");
