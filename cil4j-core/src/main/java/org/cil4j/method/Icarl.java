@@ -37,7 +37,10 @@ public final class Icarl implements Method {
      *     the class means, as the iCaRL and LUCIR released code do
      * @param baseLoss the first phase's loss: "sigmoid-bce" (the paper, Algorithm 3 from the
      *     first phase on) or "cross-entropy" (as PyCIL trains iCaRL's first phase), which lets
-     *     iCaRL share a first phase with the methods trained by cross-entropy
+     *     iCaRL share a first phase with the methods trained by cross-entropy. Measured on
+     *     tin100 (docs/RESULTS.md): after a cross-entropy first phase the sigmoid increments
+     *     leave the new classes' logits far below the old ones', so the network's own output
+     *     never predicts a new class; the nearest-mean classifier, iCaRL's own, is unaffected
      */
     public record Params(int memoryPerClass, int memoryBudget, String selection, boolean nmeFlip, String baseLoss) {
         /** Reads the record with defaults. */
