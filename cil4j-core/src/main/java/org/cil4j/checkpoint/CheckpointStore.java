@@ -280,7 +280,13 @@ public final class CheckpointStore {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /**
+     * Deletes a folder and everything in it; nothing when it does not exist.
+     *
+     * @param p the folder
+     * @throws IOException when something cannot be deleted
+     */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.CheckpointStore;
@@ -141,30 +139,17 @@ public final class BaseModel {
         Path target = out.resolve(DIR);
         Path tmp = out.resolve(".tmp-" + DIR);
         try {
-            deleteTree(tmp);
+            CheckpointStore.deleteTree(tmp);
             Files.createDirectories(tmp);
             try (var files = Files.list(checkpoint)) {
                 for (Path f : files.toList()) {
                     Files.copy(f, tmp.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            deleteTree(target);
+            CheckpointStore.deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new CilException("cannot keep the first phase's network in " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (var s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path q : all) {
-            Files.deleteIfExists(q);
         }
     }
 }
