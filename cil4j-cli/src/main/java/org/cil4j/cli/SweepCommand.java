@@ -91,8 +91,8 @@ public final class SweepCommand implements Callable<Integer> {
             Path runDir = root.resolve(p.name());
             dirs.add(runDir);
             String status = prepare(runDir, p.config());
-            if (status.equals("complete")) {
-                System.err.printf("[%d/%d] %s: complete, skipped%n", i + 1, plan.size(), p.name());
+            if (status.startsWith(COMPLETE)) {
+                System.err.printf("[%d/%d] %s: %s%n", i + 1, plan.size(), p.name(), status.replaceFirst(COMPLETE, "complete, skipped"));
                 skipped++;
                 continue;
             }
@@ -232,6 +232,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     private static final String RESUMING = "resuming from its newest checkpoint";
+    private static final String COMPLETE = "complete";
 
     /**
      * @param runDir a run's folder
@@ -250,7 +251,17 @@ public final class SweepCommand implements Callable<Integer> {
             }
         }
         if (r != null && r.complete()) {
-            return "complete";
+            if (!Files.isRegularFile(runDir.resolve(Experiment.CONFIG_FILE))) {
+                return COMPLETE;
+            }
+            JsonNode saved = Experiment.savedConfig(runDir);
+            JsonNode now = ConfigLoader.MAPPER.valueToTree(planned);
+            if (Experiment.extendsRun(saved, now) && Files.isDirectory(runDir.resolve("checkpoints"))) {
+                return "complete after " + r.phases().size() + " phases, runPhases raised, " + RESUMING;
+            }
+            List<String> changes = Experiment.configChanges(saved, now);
+            return changes.isEmpty() ? COMPLETE : COMPLETE + " (but its config differs from the sweep's: "
+                    + String.join("; ", changes) + "; delete the folder to run it again)";
         }
         String where = !readable ? "unreadable results.json" : r == null ? "stopped in phase 1"
                 : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length;

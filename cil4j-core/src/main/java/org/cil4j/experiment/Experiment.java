@@ -56,6 +56,7 @@ public final class Experiment {
     private String command;
     private DataSource source = DataSource.DEFAULT;
     private boolean resume;
+    private boolean extending;
     private boolean force;
     private boolean forceBase;
 
@@ -168,6 +169,31 @@ public final class Experiment {
         return out;
     }
 
+    /**
+     * Whether a run started with {@code saved} can be continued with {@code now} as the same run
+     * taken further: the configs differ only in {@code runPhases}, which {@code saved} set and
+     * {@code now} raises (or clears, to run every phase). The phases already run are unchanged, so
+     * their checkpoints and results stay valid; no {@code --force} is needed.
+     *
+     * @param saved the config the run was started (or last extended) with
+     * @param now the config of the resume
+     * @return true when {@code now} only runs more phases of the same scenario
+     */
+    public static boolean extendsRun(JsonNode saved, JsonNode now) {
+        int before = saved.path("runPhases").asInt(0);
+        int after = now.path("runPhases").asInt(0);
+        if (before == 0 || (after != 0 && after <= before)) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) comparable(saved));
+        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) comparable(now));
+        a.remove("runPhases");
+        b.remove("runPhases");
+        List<String> rest = new ArrayList<>();
+        diff("", a, b, rest);
+        return rest.isEmpty();
+    }
+
     private static JsonNode comparable(JsonNode n) {
         com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
         c.remove("checkpoint");
@@ -219,7 +245,7 @@ public final class Experiment {
         prepareOutput(cfgTree);
         CheckpointStore store = out == null ? null : new CheckpointStore(out.resolve("checkpoints"));
         CheckpointStore.Loaded ckpt = resume ? store.newest().orElse(null) : null;
-        if (ckpt != null && !hash.equals(ckpt.manifest().configHash())) {
+        if (ckpt != null && !hash.equals(ckpt.manifest().configHash()) && !extendsRun(ckpt.manifest().config(), cfgTree)) {
             refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
                     configChanges(ckpt.manifest().config(), cfgTree));
         }
@@ -472,10 +498,18 @@ public final class Experiment {
         Path res = out.resolve("results.json");
         if (resume) {
             JsonNode saved = savedConfig(out);
-            if (Files.exists(res) && readComplete(res)) {
-                throw new CilException(out + " holds a complete result: nothing to resume");
+            extending = extendsRun(saved, cfgTree);
+            if (Files.exists(res) && readComplete(res) && !extending) {
+                throw new CilException(out + " holds a complete result: nothing to resume"
+                        + (saved.path("runPhases").asInt(0) > 0 ? " (it stopped after runPhases="
+                        + saved.path("runPhases").asInt() + "; raise runPhases, or set it to 0, to run more phases)" : ""));
             }
-            refuseOrWarn("the config differs from the one " + out + " was started with", configChanges(saved, cfgTree));
+            if (extending) {
+                LOG.info("taking {} further: runPhases {} -> {}", out, saved.path("runPhases").asInt(),
+                        cfgTree.path("runPhases").asInt(0) == 0 ? "all" : cfgTree.path("runPhases").asInt());
+            } else {
+                refuseOrWarn("the config differs from the one " + out + " was started with", configChanges(saved, cfgTree));
+            }
         }
         try {
             Files.createDirectories(out);
@@ -492,7 +526,7 @@ public final class Experiment {
             if (!resume) {
                 Files.deleteIfExists(out.resolve("epochs.jsonl"));
             }
-            if (!resume || force) {
+            if (!resume || force || extending) {
                 AtomicFiles.write(out.resolve(CONFIG_FILE),
                         ConfigLoader.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(cfgTree));
             }

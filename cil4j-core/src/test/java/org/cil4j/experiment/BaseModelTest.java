@@ -62,6 +62,24 @@ class BaseModelTest {
         assertTrue(first.complete());
         assertEquals(1, first.phases().size());
         assertArrayEquals(finetune.cnn().accuracy()[0], first.cnn().accuracy()[0], "the same first phase, bit for bit");
+
+        // the stopped run is taken further with a resume that raises runPhases (0: all phases)
+        Path firstOnly = tmp.resolve("first-only");
+        CilException done = assertThrows(CilException.class, () -> experiment(t).output(firstOnly).resume(false).run());
+        assertTrue(done.getMessage().contains("nothing to resume (it stopped after runPhases=1; raise runPhases"),
+                done.getMessage());
+        ObjectNode other = t.deepCopy();
+        other.put("runPhases", 0);
+        ConfigLoader.set(other, "train.lr=0.05");
+        CilException changed = assertThrows(CilException.class,
+                () -> experiment(other).output(firstOnly).resume(false).run());
+        assertTrue(changed.getMessage().contains("holds a complete result"), "not a run taken further: " + changed.getMessage());
+        t.put("runPhases", 0);
+        RunResult extended = experiment(t).output(firstOnly).resume(false).run();
+        assertTrue(extended.complete());
+        assertArrayEquals(finetune.cnn().accuracy(), extended.cnn().accuracy(), "as if it had run every phase at once");
+        assertEquals(0, Experiment.savedConfig(firstOnly).path("runPhases").asInt(-1), "config.json says what ran");
+        assertEquals(4, Files.readAllLines(firstOnly.resolve("epochs.jsonl")).size(), "2 epochs in each phase");
         t.put("runPhases", 3);
         CilException e = assertThrows(CilException.class, () -> experiment(t).run());
         assertTrue(e.getMessage().contains("runPhases is 3 but the scenario has 2 phases"), e.getMessage());
