@@ -29,7 +29,7 @@ run t-finetune --config $T --method finetune --set 'method.params={}' $CE $R3
 run t-fe --config $T --method feature-extraction --set 'method.params={}' $CE $R3
 run t-d --config $T --method dr-d --set 'method.params={}' $CE $R3
 for r in 0 1 2 10 20; do
-  run res-$r --config $T --method dr-dr --set "method.params={\"reservedPerClass\":$r}" $CE $R2
+  run res-$r --config $T --method dr-dr --set "method.params={\"reservedPerClass\":$r}" $CE $R3
 done
 for part in lessForget marginRanking balancedFinetune adaptiveLambda; do
   run abl-no-$part --config $L --set method.params.$part=false --base-from $O/lucir $R2

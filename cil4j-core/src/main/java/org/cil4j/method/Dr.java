@@ -5,6 +5,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.cil4j.CilException;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.CrossEntropy;
 import org.cil4j.memory.Herding;
@@ -46,9 +50,12 @@ import org.cil4j.util.Rng;
  * ({@link HeadDistillation}). The first phase is plain training.
  */
 public final class Dr implements Method {
+    private static final String RESERVED = "reserved.class.";
     private final String name;
     private final DrParams params;
-    private IncrementalNet original;
+    private final RehearsalState state = new RehearsalState();
+    /** Each old class's reserved samples: positions among its training images, in phase order. */
+    private final Map<Integer, int[]> reservedPositions = new TreeMap<>();
     private ImageDataset reserved;
 
     /**
@@ -77,10 +84,11 @@ public final class Dr implements Method {
 
     @Override
     public void train(PhaseContext ctx) {
-        if (ctx.phase() == 0 || original == null) {
+        if (ctx.phase() == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
             return;
         }
+        IncrementalNet original = state.requireOld(ctx);
         IncrementalNet expert = null;
         try {
             if (params.distillation()) {
@@ -88,7 +96,7 @@ public final class Dr implements Method {
             }
             IncrementalNet teacherNew = expert;
             boolean retro = params.retrospection() && reserved != null && reserved.size() > 0;
-            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, teacherNew, retro));
+            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro));
             if (retro) {
                 stage = stage.withSecondary(reserved, Math.max(1, ctx.train().batchSize() / 2));
             }
@@ -121,7 +129,7 @@ public final class Dr implements Method {
         }
     }
 
-    private StepLoss loss(PhaseContext ctx, Batch b, IncrementalNet expert, boolean retro) {
+    private StepLoss loss(PhaseContext ctx, Batch b, IncrementalNet original, IncrementalNet expert, boolean retro) {
         IncrementalNet net = ctx.net();
         Batch sec = retro ? b.secondary() : null;
         int n = b.size();
@@ -159,10 +167,7 @@ public final class Dr implements Method {
 
     @Override
     public void afterPhase(PhaseContext ctx) {
-        if (original != null) {
-            original.close();
-        }
-        original = ctx.net().frozenCopy();
+        state.snapshot(ctx.net());
         if (params.retrospection() && params.reservedPerClass() > 0) {
             reserve(ctx);
         }
@@ -173,30 +178,50 @@ public final class Dr implements Method {
         ImageDataset data = ctx.phaseData();
         float[][] features = params.reservedSelection().equals("herding") ? ctx.features(ctx.net(), data, false) : null;
         int m = params.reservedPerClass();
-        int[] chosen = new int[0];
         for (int k = ctx.oldClasses(); k < ctx.seen(); k++) {
             int[] idx = data.indicesOf(k);
-            int[] pick;
+            int[] pos;
             if (features == null) {
-                int[] shuffled = idx.clone();
+                int[] shuffled = new int[idx.length];
+                Arrays.setAll(shuffled, i -> i);
                 Rng.shuffle(shuffled, Rng.stream(params.reservedSeed(), "reserved", k));
-                pick = Arrays.copyOf(shuffled, Math.min(m, shuffled.length));
+                pos = Arrays.copyOf(shuffled, Math.min(m, shuffled.length));
             } else {
                 float[][] f = new float[idx.length][];
                 for (int i = 0; i < idx.length; i++) {
                     f[i] = features[idx[i]];
                 }
-                int[] order = Herding.select(f, m);
-                pick = new int[order.length];
-                for (int i = 0; i < order.length; i++) {
-                    pick[i] = idx[order[i]];
+                pos = Herding.select(f, m);
+            }
+            reservedPositions.put(k, pos);
+            reserved = append(reserved, data.subset(Arrays.stream(pos).map(i -> idx[i]).toArray()));
+        }
+    }
+
+    @Override
+    public void saveState(StateWriter w) {
+        state.save(w);
+        reservedPositions.forEach((k, pos) -> w.putInts(RESERVED + k, pos));
+    }
+
+    @Override
+    public void loadState(StateReader r, PhaseContext ctx) {
+        state.load(r, ctx, null);
+        for (int k = 0; r.has(RESERVED + k); k++) {
+            if (k >= ctx.oldClasses()) {
+                throw new CilException(r.source() + ": reserved samples of class " + k + " but only "
+                        + ctx.oldClasses() + " classes come before phase " + (ctx.phase() + 1));
+            }
+            int[] pos = r.ints(RESERVED + k);
+            ImageDataset data = ctx.classData(k);
+            for (int i : pos) {
+                if (i < 0 || i >= data.size()) {
+                    throw new CilException(r.source() + ": reserved sample " + i + " out of range for class " + k);
                 }
             }
-            int[] grown = Arrays.copyOf(chosen, chosen.length + pick.length);
-            System.arraycopy(pick, 0, grown, chosen.length, pick.length);
-            chosen = grown;
+            reservedPositions.put(k, pos);
+            reserved = append(reserved, data.subset(pos));
         }
-        reserved = append(reserved, data.subset(chosen));
     }
 
     private static ImageDataset append(ImageDataset a, ImageDataset b) {
@@ -225,9 +250,6 @@ public final class Dr implements Method {
 
     @Override
     public void close() {
-        if (original != null) {
-            original.close();
-            original = null;
-        }
+        state.close();
     }
 }

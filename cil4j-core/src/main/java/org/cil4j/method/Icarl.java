@@ -147,7 +147,7 @@ public final class Icarl implements Method {
         }
         IncrementalNet net = ctx.net();
         int old = ctx.oldClasses();
-        IncrementalNet teacher = state.old();
+        IncrementalNet teacher = old == 0 ? null : state.requireOld(ctx);
         ImageDataset data = rehearsal ? state.memory().mix(ctx.phaseData()) : ctx.phaseData();
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray logits = net.logits(net.features(b.x(), true));

@@ -186,7 +186,7 @@ public final class Lucir implements Method {
                 : params.adaptiveLambda() ? LessForget.adaptiveLambda(params.lambdaBase(), old, fresh)
                 : params.lambdaBase();
         int k = Math.min(params.k(), fresh);
-        IncrementalNet teacher = state.old();
+        IncrementalNet teacher = state.requireOld(ctx);
         ImageDataset data = state.memory().mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray f = net.features(b.x(), true);

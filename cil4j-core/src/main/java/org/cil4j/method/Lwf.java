@@ -2,6 +2,8 @@ package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import org.cil4j.checkpoint.StateReader;
+import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
@@ -28,7 +30,7 @@ import org.cil4j.train.StepLoss;
  */
 public final class Lwf implements Method {
     private final LwfParams params;
-    private IncrementalNet original;
+    private final RehearsalState state = new RehearsalState();
 
     /** @param params the hyper-parameters */
     public Lwf(LwfParams params) {
@@ -47,10 +49,11 @@ public final class Lwf implements Method {
 
     @Override
     public void train(PhaseContext ctx) {
-        if (ctx.phase() == 0 || original == null) {
+        if (ctx.phase() == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
             return;
         }
+        IncrementalNet original = state.requireOld(ctx);
         if (params.warmupEpochs() > 0) {
             String head = IncrementalNet.headPrefix(ctx.phase());
             ctx.fit(ctx.stage("warmup", ctx.phaseData(), ctx.classificationLoss(false))
@@ -58,10 +61,10 @@ public final class Lwf implements Method {
                             ctx.train().weightDecay())))
                     .withSchedule(params.warmupEpochs(), List.of(), 1.0));
         }
-        ctx.fit(ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b)));
+        ctx.fit(ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original)));
     }
 
-    private StepLoss loss(PhaseContext ctx, Batch b) {
+    private StepLoss loss(PhaseContext ctx, Batch b, IncrementalNet original) {
         IncrementalNet net = ctx.net();
         NDArray logits = net.logits(net.features(b.x(), true));
         NDArray teacher = original.logits(original.features(b.x(), false)).stopGradient();
@@ -87,17 +90,21 @@ public final class Lwf implements Method {
 
     @Override
     public void afterPhase(PhaseContext ctx) {
-        if (original != null) {
-            original.close();
-        }
-        original = ctx.net().frozenCopy();
+        state.snapshot(ctx.net());
+    }
+
+    @Override
+    public void saveState(StateWriter w) {
+        state.save(w);
+    }
+
+    @Override
+    public void loadState(StateReader r, PhaseContext ctx) {
+        state.load(r, ctx, null);
     }
 
     @Override
     public void close() {
-        if (original != null) {
-            original.close();
-            original = null;
-        }
+        state.close();
     }
 }

@@ -7,9 +7,9 @@ import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
 
 /**
- * What a distillation method with an exemplar memory keeps between phases (iCaRL, LUCIR): the
- * old model, the memory (absent for LwF-MC) and the class means for NME. Saved into and
- * restored from a checkpoint as one.
+ * What a distillation method keeps between phases: the old model (LwF's and DR's original
+ * model), and for iCaRL and LUCIR the memory (absent for LwF-MC) and the class means for NME.
+ * Saved into and restored from a checkpoint as one.
  */
 final class RehearsalState implements AutoCloseable {
     private ExemplarMemory memory;
@@ -28,6 +28,22 @@ final class RehearsalState implements AutoCloseable {
 
     /** @return the model as it was after the previous phase, or null in the first phase */
     IncrementalNet old() {
+        return old;
+    }
+
+    /**
+     * The old model of a phase after the first, which a method cannot train without: its absence
+     * means the state between phases was lost (a resume that did not restore it), and training
+     * on would silently be fine-tuning.
+     *
+     * @param ctx the phase being trained (not the first)
+     * @return the model as it was after the previous phase
+     */
+    IncrementalNet requireOld(PhaseContext ctx) {
+        if (old == null) {
+            throw new IllegalStateException("phase " + (ctx.phase() + 1) + " has no old model: the method's state "
+                    + "after phase " + ctx.phase() + " was not kept or not restored");
+        }
         return old;
     }
 

@@ -1,0 +1,112 @@
+package org.cil4j.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cil4j.testutil.RealData;
+import org.cil4j.train.EpochRecord;
+import org.cil4j.train.TrainListener;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every method survives a crash in the middle of a later phase, and a run stopped by {@code
+ * runPhases} can be taken further: both end exactly like the run that went straight through.
+ * What a method keeps between phases (the old model, exemplars, reserved samples, class means)
+ * must be in its checkpoints; a method that forgot to save it would resume as fine-tuning with
+ * no error, which is what LwF and DR once did. Real Fashion-MNIST, three phases of two classes,
+ * the small CNN; the crash is an exception thrown from the listener after the last epoch of
+ * the last stage of phase 3, so the resume restores the phase's start state, every earlier
+ * stage's weights and the interrupted stage's epoch.
+ */
+class EveryMethodResumesTest {
+    @TempDir
+    Path tmp;
+
+    /** Thrown by the listener to stop a run as a crash would. */
+    static final class Crash extends RuntimeException {
+        Crash() {
+            super("simulated crash");
+        }
+    }
+
+    private static ObjectNode tree(String method) {
+        ObjectNode t = BaseModelTest.tree(method, method.startsWith("dr") || method.equals("lwf") ? "multi-task" : "multi-class");
+        ConfigLoader.set(t, "scenario.classes=6");
+        ConfigLoader.set(t, "scenario.trainPerClass=80");
+        ConfigLoader.set(t, "scenario.testPerClass=50");
+        switch (method) {
+            case "lucir" -> {
+                ConfigLoader.set(t, "model.classifier=\"cosine\"");
+                ConfigLoader.set(t, "model.lastRelu=false");
+                ConfigLoader.set(t, "method.params.finetuneEpochs=2");
+                ConfigLoader.set(t, "method.params.memoryPerClass=5");
+            }
+            case "icarl" -> ConfigLoader.set(t, "method.params.memoryPerClass=5");
+            case "dr-dr" -> ConfigLoader.set(t, "method.params.reservedPerClass=3");
+            default -> { }
+        }
+        return t;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"finetune", "feature-extraction", "joint", "lwf", "lwf-mc", "icarl", "lucir", "dr-dr"})
+    void aCrashedAndAnExtendedRunEndLikeTheStraightOne(String method) throws Exception {
+        RunResult straight = BaseModelTest.experiment(tree(method)).output(tmp.resolve("straight")).run();
+        List<String> stages = new ArrayList<>();
+        for (String line : Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl"))) {
+            var n = ConfigLoader.MAPPER.readTree(line);
+            if (n.path("phase").asInt() == 2 && !stages.contains(n.path("stage").asText())) {
+                stages.add(n.path("stage").asText());
+            }
+        }
+        String lastStage = stages.get(stages.size() - 1);
+
+        Path crashed = tmp.resolve("crashed");
+        TrainListener crash = new TrainListener() {
+            @Override
+            public void onEpoch(EpochRecord r) {
+                if (r.phase() == 2 && r.stage().equals(lastStage) && r.epoch() == r.epochs()) {
+                    throw new Crash();
+                }
+            }
+        };
+        assertThrows(Crash.class, () -> BaseModelTest.experiment(tree(method)).output(crashed).listener(crash).run());
+        assertFalse(ConfigLoader.MAPPER.readValue(crashed.resolve("results.json").toFile(), RunResult.class).complete());
+        RunResult resumed = BaseModelTest.experiment(tree(method)).output(crashed).resume(false).run();
+        same(straight, resumed, method + " crashed in stage " + lastStage + " of phase 3 and resumed");
+        assertEquals(Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl")).size(),
+                Files.readAllLines(crashed.resolve("epochs.jsonl")).size(), "one line per epoch, none twice");
+
+        Path stopped = tmp.resolve("stopped");
+        ObjectNode two = tree(method);
+        two.put("runPhases", 2);
+        BaseModelTest.experiment(two).output(stopped).run();
+        RunResult extended = BaseModelTest.experiment(tree(method)).output(stopped).resume(false).run();
+        same(straight, extended, method + " stopped after phase 2 and taken further");
+    }
+
+    private static void same(RunResult a, RunResult b, String what) throws Exception {
+        assertTrue(b.complete(), what);
+        assertArrayEquals(a.cnn().accuracy(), b.cnn().accuracy(), what + ": CNN accuracy");
+        assertArrayEquals(a.taskAware().accuracy(), b.taskAware().accuracy(), what + ": task-aware accuracy");
+        if (a.nme() != null) {
+            assertNotNull(b.nme(), what);
+            assertArrayEquals(a.nme().accuracy(), b.nme().accuracy(), what + ": NME accuracy");
+        }
+        for (int p = 0; p < a.phases().size(); p++) {
+            assertEquals(ConfigLoader.MAPPER.writeValueAsString(a.phases().get(p).memory()),
+                    ConfigLoader.MAPPER.writeValueAsString(b.phases().get(p).memory()), what + ": memory after phase " + (p + 1));
+        }
+    }
+}
