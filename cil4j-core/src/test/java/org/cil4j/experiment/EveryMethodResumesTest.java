@@ -17,7 +17,7 @@ import org.cil4j.train.EpochRecord;
 import org.cil4j.train.TrainListener;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every method survives a crash in the middle of a later phase, and a run stopped by {@code
@@ -53,14 +53,19 @@ class EveryMethodResumesTest {
                 ConfigLoader.set(t, "method.params.memoryPerClass=5");
             }
             case "icarl" -> ConfigLoader.set(t, "method.params.memoryPerClass=5");
-            case "dr-dr" -> ConfigLoader.set(t, "method.params.reservedPerClass=3");
+            case "dr", "dr-dr", "dr-r" -> ConfigLoader.set(t, "method.params.reservedPerClass=3");
             default -> { }
         }
         return t;
     }
 
+    /** @return every registered method, so that a new one is covered without being listed */
+    static List<String> methods() {
+        return Methods.all().stream().map(Methods.Entry::name).toList();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"finetune", "feature-extraction", "joint", "lwf", "lwf-mc", "icarl", "lucir", "dr-dr"})
+    @MethodSource("methods")
     void aCrashedAndAnExtendedRunEndLikeTheStraightOne(String method) throws Exception {
         RunResult straight = BaseModelTest.experiment(tree(method)).output(tmp.resolve("straight")).run();
         List<String> stages = new ArrayList<>();
