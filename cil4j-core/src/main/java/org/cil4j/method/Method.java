@@ -61,7 +61,9 @@ public interface Method extends AutoCloseable {
     /**
      * Saves what the method keeps between phases (old model, exemplar choice, class means) into
      * a checkpoint. Called between phases only: after {@link #afterPhase} of one phase and before
-     * {@link #train} of the next. A method that keeps nothing saves nothing.
+     * {@link #train} of the next. A method that keeps nothing saves nothing; one that keeps
+     * anything must save all of it, or a resumed run would train on without it
+     * ({@code EveryMethodResumesTest} puts every registered method through a crash and a resume).
      *
      * @param w where to write named arrays
      */
