@@ -27,9 +27,11 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code cil sweep}: a grid of runs from one file, run one after another into {@code
  * OUT/<run-name>/}, then the report and the comparison. A run whose results.json is complete
- * is skipped, so a second invocation continues where the first stopped; a run that stopped
- * part-way resumes from its newest checkpoint (from scratch when it has none, or when its
- * config changed since).
+ * is skipped, so a second invocation continues where the first stopped (a complete run whose
+ * config no longer matches the sweep's is kept, and the differences are printed); a run that
+ * stopped part-way resumes from its newest checkpoint (from scratch when it has none, or when
+ * its config changed since); a run that {@code runPhases} stopped is taken further when the
+ * sweep raises it.
  *
  * <pre>{@code
  * {
@@ -91,8 +93,8 @@ public final class SweepCommand implements Callable<Integer> {
             Path runDir = root.resolve(p.name());
             dirs.add(runDir);
             String status = prepare(runDir, p.config());
-            if (status.startsWith(COMPLETE)) {
-                System.err.printf("[%d/%d] %s: %s%n", i + 1, plan.size(), p.name(), status.replaceFirst(COMPLETE, "complete, skipped"));
+            if (status.startsWith(SKIPPED)) {
+                System.err.printf("[%d/%d] %s: %s%n", i + 1, plan.size(), p.name(), status);
                 skipped++;
                 continue;
             }
@@ -232,7 +234,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     private static final String RESUMING = "resuming from its newest checkpoint";
-    private static final String COMPLETE = "complete";
+    private static final String SKIPPED = "complete, skipped";
 
     /**
      * @param runDir a run's folder
@@ -252,7 +254,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         if (r != null && r.complete()) {
             if (!Files.isRegularFile(runDir.resolve(Experiment.CONFIG_FILE))) {
-                return COMPLETE;
+                return SKIPPED;
             }
             JsonNode saved = Experiment.savedConfig(runDir);
             JsonNode now = ConfigLoader.MAPPER.valueToTree(planned);
@@ -260,7 +262,7 @@ public final class SweepCommand implements Callable<Integer> {
                 return "complete after " + r.phases().size() + " phases, runPhases raised, " + RESUMING;
             }
             List<String> changes = Experiment.configChanges(saved, now);
-            return changes.isEmpty() ? COMPLETE : COMPLETE + " (but its config differs from the sweep's: "
+            return changes.isEmpty() ? SKIPPED : SKIPPED + " (but its config differs from the sweep's: "
                     + String.join("; ", changes) + "; delete the folder to run it again)";
         }
         String where = !readable ? "unreadable results.json" : r == null ? "stopped in phase 1"

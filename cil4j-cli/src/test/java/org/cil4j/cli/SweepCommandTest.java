@@ -1,5 +1,6 @@
 package org.cil4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +84,26 @@ class SweepCommandTest {
         String fourth = sweep();
         assertTrue(fourth.contains("ft_seed-2: running") && fourth.contains("fe_seed-2: running"), fourth);
         assertEquals("feature-extraction", read(out.resolve("fe_seed-2/results.json")).config().method().name());
+
+        // a complete run whose config no longer matches is kept, and the sweep says so; a run
+        // stopped by runPhases is taken further when the sweep raises it
+        Files.writeString(tmp.resolve("sweep.json"), """
+                { "base": "base.json", "out": "out", "axes": { "seed": [2] },
+                  "variants": { "ft": ["method.name=finetune", "train.lr=0.05"], "one": ["runPhases=1"] } }
+                """);
+        String fifth = sweep();
+        assertTrue(fifth.contains("ft_seed-2: complete, skipped (but its config differs from the sweep's: "
+                + "train.lr: 0.02 -> 0.05; delete the folder to run it again)"), fifth);
+        assertEquals(1, read(out.resolve("one_seed-2/results.json")).phases().size());
+        Files.writeString(tmp.resolve("sweep.json"), """
+                { "base": "base.json", "out": "out", "axes": { "seed": [2] }, "variants": { "one": ["runPhases=2"] } }
+                """);
+        String sixth = sweep();
+        assertTrue(sixth.contains("one_seed-2: complete after 1 phases, runPhases raised, resuming"), sixth);
+        RunResult two = read(out.resolve("one_seed-2/results.json"));
+        assertTrue(two.complete() && two.phases().size() == 2, sixth);
+        assertArrayEquals(read(out.resolve("ft_seed-2/results.json")).cnn().accuracy(), two.cnn().accuracy(),
+                "the same as the straight run of the same config");
     }
 
     private String sweep() {
