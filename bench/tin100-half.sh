@@ -7,7 +7,7 @@
 #   ./cil report runs/half/{finetune,lwf-mc-ce,icarl-ce,lucir,icarl} --out runs/half/report-b50
 #   ./cil report runs/half/lucir runs/half/abl-* --out runs/half/report-ablation
 #   ./cil report runs/half/t-{finetune,fe,lwf,r,dr,d} --out runs/half/report-tasks
-#   ./cil report runs/half/t-dr runs/half/res-* --vary method.params.reservedPerClass --out runs/half/report-reserved
+#   ./cil report runs/half/t-dr runs/half/res-{0,1,2,10,20} --vary method.params.reservedPerClass --out runs/half/report-reserved
 #   ./cil report runs/half/t3-* --out runs/half/report-t3
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +31,7 @@ run t-d --config $T --method dr-d --set 'method.params={}' $CE $R3
 for r in 0 1 2 10 20; do
   run res-$r --config $T --method dr-dr --set "method.params={\"reservedPerClass\":$r}" $CE $R3
 done
+run res-5-both --config $T --method dr-dr --set 'method.params={"reservedPerClass":5,"oldOnReservedOnly":false}' $CE $R3
 for part in lessForget marginRanking balancedFinetune adaptiveLambda; do
   run abl-no-$part --config $L --set method.params.$part=false --base-from $O/lucir $R2
 done
