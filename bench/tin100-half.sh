@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The tin100 runs of docs/RESULTS.md ("8-epoch protocol on half the images"): the protocols'
 # 8-epoch schedule on 250 training images per class, the first three phases (50 base classes,
-# then two phases of 10); the ablations stop after the first incremental phase. Methods that
+# then two phases of 10); the LUCIR ablations stop after the first incremental phase. Methods that
 # train phase 1 the same way share it (--base-from). One run at a time: two engine processes on
-# two cores slow each other down 3-5x. About 3 hours on 2 cores. Then:
+# two cores slow each other down 3-5x. About 4 hours on 2 cores. Then:
 #   ./cil report runs/half/{finetune,lwf-mc-ce,icarl-ce,lucir,icarl} --out runs/half/report-b50
 #   ./cil report runs/half/lucir runs/half/abl-* --out runs/half/report-ablation
 #   ./cil report runs/half/t-{finetune,fe,lwf,r,dr,d} --out runs/half/report-tasks
