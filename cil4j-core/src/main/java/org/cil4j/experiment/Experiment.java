@@ -185,13 +185,11 @@ public final class Experiment {
         if (before == 0 || (after != 0 && after <= before)) {
             return false;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) comparable(saved));
-        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) comparable(now));
+        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) saved).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) now).deepCopy();
         a.remove("runPhases");
         b.remove("runPhases");
-        List<String> rest = new ArrayList<>();
-        diff("", a, b, rest);
-        return rest.isEmpty();
+        return configChanges(a, b).isEmpty();
     }
 
     private static JsonNode comparable(JsonNode n) {
