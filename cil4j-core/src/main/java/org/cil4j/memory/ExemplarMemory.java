@@ -187,19 +187,8 @@ public final class ExemplarMemory {
             throw new IllegalStateException("load into a memory that holds exemplars");
         }
         for (int c = 0; r.has(prefix + "class." + c); c++) {
-            if (c >= ctx.oldClasses()) {
-                throw new CilException(r.source() + ": exemplars of class " + c + " but only " + ctx.oldClasses()
-                        + " classes come before phase " + ctx.phase());
-            }
-            int[] ranking = r.ints(prefix + "class." + c);
-            ImageDataset data = ctx.classData(c);
-            for (int i : ranking) {
-                if (i < 0 || i >= data.size()) {
-                    throw new CilException(r.source() + ": exemplar index " + i + " out of range for class " + c);
-                }
-            }
-            classes.add(data.subset(ranking));
-            rankings.add(ranking);
+            classes.add(ctx.storedSamples(r, prefix + "class." + c, c, "exemplar"));
+            rankings.add(r.ints(prefix + "class." + c));
         }
     }
 

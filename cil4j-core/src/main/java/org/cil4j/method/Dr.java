@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
@@ -208,19 +207,8 @@ public final class Dr implements Method {
     public void loadState(StateReader r, PhaseContext ctx) {
         state.load(r, ctx, null);
         for (int k = 0; r.has(RESERVED + k); k++) {
-            if (k >= ctx.oldClasses()) {
-                throw new CilException(r.source() + ": reserved samples of class " + k + " but only "
-                        + ctx.oldClasses() + " classes come before phase " + (ctx.phase() + 1));
-            }
-            int[] pos = r.ints(RESERVED + k);
-            ImageDataset data = ctx.classData(k);
-            for (int i : pos) {
-                if (i < 0 || i >= data.size()) {
-                    throw new CilException(r.source() + ": reserved sample " + i + " out of range for class " + k);
-                }
-            }
-            reservedPositions.put(k, pos);
-            reserved = append(reserved, data.subset(pos));
+            reserved = append(reserved, ctx.storedSamples(r, RESERVED + k, k, "reserved sample"));
+            reservedPositions.put(k, r.ints(RESERVED + k));
         }
     }
 

@@ -182,6 +182,33 @@ public final class PhaseContext {
     }
 
     /**
+     * The training images of an old class that a checkpoint stored as positions among the
+     * class's images ({@link #classData}), such as exemplars or reserved samples.
+     *
+     * @param r the checkpoint
+     * @param name the name the positions were saved under
+     * @param cls the class
+     * @param what what the samples are, for messages ("exemplar", "reserved sample")
+     * @return those images, in the stored order
+     * @throws org.cil4j.CilException naming the checkpoint when the class is not an old class or
+     *     a position is out of range
+     */
+    public ImageDataset storedSamples(org.cil4j.checkpoint.StateReader r, String name, int cls, String what) {
+        if (cls >= oldClasses()) {
+            throw new org.cil4j.CilException(r.source() + ": " + what + "s of class " + cls + " but only " + oldClasses()
+                    + " classes come before phase " + phase);
+        }
+        int[] pos = r.ints(name);
+        ImageDataset data = classData(cls);
+        for (int i : pos) {
+            if (i < 0 || i >= data.size()) {
+                throw new org.cil4j.CilException(r.source() + ": " + what + " index " + i + " out of range for class " + cls);
+            }
+        }
+        return data.subset(pos);
+    }
+
+    /**
      * The classification loss of the setting: cross-entropy over all seen classes
      * (multi-class), or over each sample's own task head (multi-task).
      *
