@@ -32,6 +32,22 @@ final class ChildRun {
     private ChildRun() {}
 
     static Process start(Path log, List<String> jvm, String... args) throws IOException {
+        return start(log, jvm, Allocator.AS_LAUNCHER, args);
+    }
+
+    /** Which native allocator the child runs with. */
+    enum Allocator {
+        /** as ./cil runs it: tcmalloc preloaded where the machine has it, glibc's otherwise */
+        AS_LAUNCHER,
+        /** glibc's malloc, as on a machine without tcmalloc */
+        GLIBC,
+        /** tcmalloc preloaded (the caller checks that the machine has it) */
+        TCMALLOC
+    }
+
+    static final Path TCMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+
+    static Process start(Path log, List<String> jvm, Allocator allocator, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Dai.djl.offline=true");
@@ -41,11 +57,13 @@ final class ChildRun {
         cmd.add("org.cil4j.cli.Main");
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        // run as ./cil runs it: with tcmalloc where the machine has it (glibc's allocator keeps
-        // freed native pages, which makes resident memory creep without any live tensor behind it)
-        Path tcmalloc = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
-        if (java.nio.file.Files.exists(tcmalloc) && System.getenv("LD_PRELOAD") == null) {
-            pb.environment().put("LD_PRELOAD", tcmalloc.toString());
+        boolean preload = allocator == Allocator.TCMALLOC
+                || (allocator == Allocator.AS_LAUNCHER && Files.exists(TCMALLOC) && System.getenv("LD_PRELOAD") == null);
+        if (preload) {
+            pb.environment().put("LD_PRELOAD", TCMALLOC.toString());
+        } else if (allocator == Allocator.GLIBC) {
+            // and without the launcher's allocator settings: the product must hold without them
+            pb.environment().keySet().removeIf(k -> k.equals("LD_PRELOAD") || k.equals("GLIBC_TUNABLES") || k.startsWith("MALLOC_"));
         }
         return pb.start();
     }

@@ -48,6 +48,7 @@ public final class Engines {
      */
     public static Device start(String device, int threads) {
         quietEngineLogs();
+        NativeMemory.tune();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
