@@ -330,8 +330,17 @@ public final class Experiment {
             Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), both);
             try (IncrementalNet net = IncrementalNet.create(cfg.model(), train.channels(), train.height(), cfg.seed(), root)) {
                 checkSpace(net, method);
+                int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
+                if (phasesToRun > scenario.numPhases()) {
+                    throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases()
+                            + " phases");
+                }
                 Checkpointing.Plan plan = null;
-                if (ckpt != null) {
+                if (ckpt != null && first >= phasesToRun) {
+                    // every phase to run is checkpointed (killed before the last results write):
+                    // nothing trains, so the method's state is not restored; the result is written below
+                    LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
+                } else if (ckpt != null) {
                     for (int h = 0; h < first; h++) {
                         net.addHead(scenario.size(h));
                     }
@@ -349,11 +358,6 @@ public final class Experiment {
                 }
                 Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
                         cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
-                int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
-                if (phasesToRun > scenario.numPhases()) {
-                    throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases()
-                            + " phases");
-                }
                 for (int p = first; p < phasesToRun; p++) {
                     MemoryProbe.resetPeak();
                     long ts = System.nanoTime();

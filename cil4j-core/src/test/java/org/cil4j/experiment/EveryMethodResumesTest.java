@@ -99,6 +99,16 @@ class EveryMethodResumesTest {
         BaseModelTest.experiment(two).output(stopped).run();
         RunResult extended = BaseModelTest.experiment(tree(method)).output(stopped).resume(false).run();
         same(straight, extended, method + " stopped after phase 2 and taken further");
+
+        // killed after the last checkpoint, before the last results write: every phase is
+        // checkpointed, results.json is not marked complete; resuming writes the result
+        Path results = stopped.resolve("results.json");
+        ObjectNode unfinished = (ObjectNode) ConfigLoader.MAPPER.readTree(results.toFile());
+        unfinished.put("complete", false);
+        ConfigLoader.MAPPER.writeValue(results.toFile(), unfinished);
+        RunResult finished = BaseModelTest.experiment(tree(method)).output(stopped).resume(false).run();
+        same(straight, finished, method + " resumed with every phase checkpointed");
+        assertTrue(ConfigLoader.MAPPER.readValue(results.toFile(), RunResult.class).complete(), "results.json rewritten");
     }
 
     private static void same(RunResult a, RunResult b, String what) throws Exception {
