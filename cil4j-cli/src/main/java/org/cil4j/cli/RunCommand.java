@@ -101,6 +101,7 @@ public final class RunCommand implements Callable<Integer> {
     ExperimentConfig resolve() {
         ObjectNode tree = config != null ? ConfigLoader.readTree(config)
                 : resume != null ? Experiment.savedConfig(resume) : ConfigLoader.MAPPER.createObjectNode();
+        dropOtherMethodsParams(tree);
         List<String> all = new ArrayList<>();
         add(all, "method.name", method == null ? null : '"' + method + '"');
         add(all, "data.dataset", dataset == null ? null : '"' + dataset + '"');
@@ -122,6 +123,21 @@ public final class RunCommand implements Callable<Integer> {
         }
         return ConfigLoader.bind(tree, config != null ? config.toString()
                 : resume != null ? resume.resolve(Experiment.CONFIG_FILE).toString() : "command line");
+    }
+
+    /**
+     * {@code --method M} on a config written for another method means M with its defaults: the
+     * config's {@code method.params} belong to the other method (a {@code --set
+     * method.params.k=v} still applies to M).
+     */
+    private void dropOtherMethodsParams(ObjectNode tree) {
+        if (method == null || !(tree.get("method") instanceof ObjectNode m) || !m.has("params")
+                || method.equals(m.path("name").asText(null))) {
+            return;
+        }
+        System.err.println("cil: --method " + method + " replaces " + m.path("name").asText("the config's method")
+                + "; its method.params " + m.get("params") + " are not used");
+        m.remove("params");
     }
 
     private static void add(List<String> sets, String key, Object value) {
