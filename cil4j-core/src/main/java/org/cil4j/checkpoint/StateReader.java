@@ -128,7 +128,9 @@ public final class StateReader implements AutoCloseable {
             }
         }
         for (Map.Entry<String, NDArray> e : targets.entrySet()) {
-            e.getValue().set(get(prefix + e.getKey()).toFloatArray());
+            // an indexed copy, not set(float[]): DJL's native set makes libtorch print a deprecation
+            // warning the user cannot act on, and goes through a Java array for nothing
+            e.getValue().set(new ai.djl.ndarray.index.NDIndex(":"), get(prefix + e.getKey()));
         }
     }
 

@@ -119,7 +119,7 @@ public final class Params implements AutoCloseable {
             if (s == null || !s.getShape().equals(e.getValue().getShape())) {
                 throw new IllegalStateException("cannot copy " + e.getKey() + ": shapes differ");
             }
-            e.getValue().set(s.toFloatArray());
+            e.getValue().set(new ai.djl.ndarray.index.NDIndex(":"), s); // as StateReader.copyInto, without set(float[])
         }
     }
 
