@@ -131,14 +131,16 @@ public final class Bench {
      * Runs the benchmark. The engine must already be started with {@code o.threads()} threads.
      *
      * @param o the options
+     * @param device where cil4j's side computes (the PyTorch reference runs on the CPU)
      * @param pytorch run the PyTorch reference
      * @param script the reference script, or null to find bench/pytorch_resnet32.py
      * @param python the interpreter, or null to find one that imports torch
      * @param log progress messages
      * @return the report
      */
-    public static Report run(BenchOptions o, boolean pytorch, Path script, String python, PrintStream log) {
-        try (NDManager root = NDManager.newBaseManager()) {
+    public static Report run(BenchOptions o, ai.djl.Device device, boolean pytorch, Path script, String python,
+            PrintStream log) {
+        try (NDManager root = NDManager.newBaseManager(device)) {
             Bench b = new Bench(o, log, root);
             try {
                 return b.measure(pytorch, script, python);
@@ -158,8 +160,8 @@ public final class Bench {
         List<String> header = new ArrayList<>();
         header.add(String.format(Locale.ROOT, "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d` on %s.",
                 o.threads(), o.warmup(), o.iterations(), o.repeats(), LocalDate.now()));
-        header.add(String.format(Locale.ROOT, "Machine: %d cores visible to the JVM; engine %s %s (DJL %s); Java %s; LD_PRELOAD=%s.",
-                Runtime.getRuntime().availableProcessors(), Engine.getInstance().getEngineName(),
+        header.add(String.format(Locale.ROOT, "Machine: %d cores visible to the JVM; cil4j on %s; engine %s %s (DJL %s); Java %s;"
+                + " LD_PRELOAD=%s.", Runtime.getRuntime().availableProcessors(), root.getDevice(), Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion(), Engine.getDjlVersion(), System.getProperty("java.version"),
                 System.getenv().getOrDefault("LD_PRELOAD", "(none)")));
         header.add(String.format(Locale.ROOT, "ResNet-32 on synthetic 32x32 RGB images; training batch %d with crop+flip+normalize, "

@@ -36,6 +36,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "also write the Markdown table to this file (e.g. docs/BENCHMARKS.md)")
     Path out;
 
+    @Option(names = "--device", description = "cpu, gpu or auto for cil4j's side (default: ${DEFAULT-VALUE}; gpu needs the"
+            + " GPU build, README \"On a GPU\")")
+    String device = "cpu";
+
     @Option(names = "--skip-pytorch", description = "do not run the PyTorch reference")
     boolean skipPytorch;
 
@@ -48,8 +52,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchOptions o = new BenchOptions(threads, warmup, iterations, repeats, batch, evalBatch);
-        Engines.start("cpu", threads);
-        Bench.Report report = Bench.run(o, !skipPytorch, script, python, System.err);
+        ai.djl.Device d = Engines.start(device, threads);
+        Bench.Report report = Bench.run(o, d, !skipPytorch, script, python, System.err);
         String md = report.markdown();
         System.out.print(md);
         System.out.flush();

@@ -66,12 +66,16 @@ class MainTest {
         assertEquals(2, method.code());
         assertTrue(method.err().contains("nope"), method.err());
 
+        Outcome gpu = cil("run", "--config", CONFIG.toString(), "--device", "gpu", "--out", tmp.resolve("o6").toString());
+        assertEquals(2, gpu.code());
+        assertTrue(gpu.err().contains("CPU natives") && gpu.err().contains("CIL4J_NATIVES=gpu"), gpu.err());
+
         Path emptyData = Files.createDirectories(tmp.resolve("empty"));
         Outcome data = cil("run", "--config", CONFIG.toString(), "--data-dir", emptyData.toString(), "--out", tmp.resolve("o5").toString());
         assertEquals(2, data.code());
         assertTrue(data.err().contains(emptyData.toString()), data.err());
 
-        for (String o : new String[] {"o1", "o2", "o3", "o4", "o5"}) {
+        for (String o : new String[] {"o1", "o2", "o3", "o4", "o5", "o6"}) {
             assertFalse(Files.exists(tmp.resolve(o).resolve("results.json")), "no result file after a refused run: " + o);
         }
         Outcome flag = cil("run", "--bogus");

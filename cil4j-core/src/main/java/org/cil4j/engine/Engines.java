@@ -8,9 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the deep-learning engine the way cil4j needs it: PyTorch through DJL, offline (the
- * native libraries come from the jar on the class path and nothing is downloaded), with the
- * engine's own log noise silenced.
+ * Starts the deep-learning engine the way cil4j needs it: PyTorch through DJL, with the engine's
+ * own log noise silenced. The default build carries PyTorch's CPU natives and runs offline
+ * (nothing is downloaded); the GPU build ({@code -Dcil4j.natives=gpu}) carries none, so DJL may
+ * download libtorch for CUDA on first use or load the one {@code PYTORCH_LIBRARY_PATH} names.
  */
 public final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
@@ -26,11 +27,42 @@ public final class Engines {
      * {@link #start} does it for you.
      */
     public static void quietEngineLogs() {
-        System.setProperty("ai.djl.offline", "true");
+        if (gpuBuild()) {
+            setIfAbsent("ai.djl.offline", "false");
+        } else {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "off");
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.pytorch.jni.LibUtils", "warn");
+    }
+
+    /** How to get the GPU build, for messages. */
+    static final String GPU_BUILD_HINT = "build the GPU version: CIL4J_NATIVES=gpu ./cil ... (or ./mvnw -Dcil4j.natives=gpu"
+            + " -DskipTests install); it needs an NVIDIA driver for CUDA 12.8 and downloads libtorch 2.7.1 on first use,"
+            + " or loads the one PYTORCH_LIBRARY_PATH names (README, \"On a GPU\")";
+
+    /**
+     * @return whether this build carries no native libraries of its own and is meant for a GPU
+     *     ({@code cil4j-natives.properties}, written by the build from {@code cil4j.natives})
+     */
+    public static boolean gpuBuild() {
+        return "gpu".equals(natives());
+    }
+
+    /** @return "cpu" or "gpu": which natives this build was made with */
+    public static String natives() {
+        try (java.io.InputStream in = Engines.class.getResourceAsStream("/cil4j-natives.properties")) {
+            if (in == null) {
+                return "cpu";
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("natives", "cpu").trim();
+        } catch (java.io.IOException e) {
+            return "cpu";
+        }
     }
 
     private static void setIfAbsent(String key, String value) {
@@ -56,8 +88,12 @@ public final class Engines {
         try {
             engine = Engine.getEngine("PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new CilException(
-                    "could not start the PyTorch engine (native libraries from"
+            throw new CilException(gpuBuild()
+                    ? "could not start the PyTorch engine of the GPU build (libtorch 2.7.1 for CUDA, downloaded by DJL on"
+                            + " first use or loaded from PYTORCH_LIBRARY_PATH): " + e.getMessage()
+                            + "; without network access, set PYTORCH_LIBRARY_PATH to a libtorch 2.7.1 (PYTORCH_FLAVOR=cu128),"
+                            + " or use the default CPU build"
+                    : "could not start the PyTorch engine (native libraries from"
                             + " ai.djl.pytorch:pytorch-native-cpu): "
                             + e.getMessage(),
                     e);
@@ -68,10 +104,13 @@ public final class Engines {
             case "cpu":
                 return Device.cpu();
             case "gpu":
+                if (gpus == 0 && !gpuBuild()) {
+                    throw new CilException("--device gpu: this build carries PyTorch's CPU natives, which see no GPU; "
+                            + GPU_BUILD_HINT);
+                }
                 if (gpus == 0) {
-                    throw new CilException(
-                            "--device gpu: the engine finds no GPU on this machine (its native"
-                                    + " libraries are the CPU build); use --device cpu or auto");
+                    throw new CilException("--device gpu: the GPU build's engine (" + describe() + ") finds no CUDA GPU"
+                            + " on this machine (nvidia-smi should list one); use --device cpu or auto");
                 }
                 return Device.gpu();
             case "auto":
