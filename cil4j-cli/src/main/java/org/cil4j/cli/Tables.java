@@ -41,7 +41,9 @@ public final class Tables {
     }
 
     /**
-     * Several runs side by side: per-phase accuracy of each run's primary classifier.
+     * Several runs side by side: per-phase accuracy of each run's primary classifier, and in the
+     * task-agnostic table a second row with the nearest mean of exemplars for a run that has one
+     * (iCaRL's own classifier).
      *
      * @param title table title (first header cell)
      * @param runs the results
@@ -58,6 +60,9 @@ public final class Tables {
         sb.append(" avg inc. | forgetting |\n|---|").append("---:|".repeat(n + 2)).append('\n');
         for (RunResult r : runs) {
             row(sb, r.config().method().name(), taskAware ? r.taskAware() : r.cnn());
+            if (!taskAware && r.nme() != null) {
+                row(sb, r.config().method().name() + " (NME)", r.nme());
+            }
         }
         return sb.toString();
     }

@@ -97,4 +97,20 @@ class MainTest {
         Outcome again = cil("run", "--config", CONFIG.toString(), "--out", out.toString());
         assertEquals(2, again.code(), "an output folder with a result is not overwritten");
     }
+
+    @Test
+    void theDemoRunsTheTalksMethodsAndEndsWithTablesAndAReport(@TempDir Path tmp) throws Exception {
+        // the demo's own sizes take minutes; two of its runs on a sliver of the data show the wiring
+        Outcome d = cil("demo", "--only", "icarl,lwf", "--out", tmp.toString(), "--set", "scenario.classes=4",
+                "--set", "scenario.trainPerClass=40", "--set", "scenario.testPerClass=20", "--set", "train.epochs=1");
+        assertEquals(0, d.code(), d.err());
+        assertTrue(d.out().contains("(40 training images per class), multi-class"), d.out());
+        assertTrue(d.out().contains("| icarl |") && d.out().contains("| icarl (NME) |"), d.out());
+        assertTrue(d.out().contains("multi-task") && d.out().contains("| lwf |"), d.out());
+        assertFalse(d.out().contains("| finetune |"), "--only keeps the other runs out: " + d.out());
+        assertTrue(Files.exists(tmp.resolve("report").resolve("report.html")));
+        Outcome bad = cil("demo", "--only", "nope", "--out", tmp.resolve("x").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("nope") && bad.err().contains("lucir"), bad.err());
+    }
 }
