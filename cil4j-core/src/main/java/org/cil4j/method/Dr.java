@@ -33,9 +33,13 @@ import org.cil4j.util.Rng;
  *       new images, {@code weight * T^2 KL(expert || new head)}, instead of (or, with {@code
  *       hardLabels}, besides) the labels. The expert is freed when the task is done.
  *   <li><b>R</b> (Sec. 3.3): after each task a few training samples per class are reserved
- *       (random with their own seed, or herding). Every batch carries a second half-batch of
- *       reserved samples of the old tasks ({@link Stage#withSecondary}); the old heads are
- *       distilled toward the original model on them (only on them when {@code
+ *       (random with their own seed, or herding). Every batch of new images carries as many
+ *       reserved samples of the old tasks ({@link Stage#withSecondary}), read in passes over the
+ *       reserved set that run on from step to step, as the release feeds them (two Caffe data
+ *       layers of batch 128, new and reserved, each restarting at the end of its database; each
+ *       pass here is a fresh permutation, where Caffe reads its database in one stored order).
+ *       When there are fewer reserved samples than a batch, each comes several times. The old
+ *       heads are distilled toward the original model on them (only on them when {@code
  *       oldOnReservedOnly}, the released setting), while the new images feed the new head. Both
  *       halves pass through the network together, so batch norm sees one batch.
  *   <li>Without R (or with no reserved sample), the old heads are distilled on the new images,
@@ -97,7 +101,7 @@ public final class Dr implements Method {
             boolean retro = params.retrospection() && reserved != null && reserved.size() > 0;
             Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro));
             if (retro) {
-                stage = stage.withSecondary(reserved, Math.max(1, ctx.train().batchSize() / 2));
+                stage = stage.withSecondary(reserved, ctx.train().batchSize());
             }
             ctx.fit(stage);
         } finally {
