@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
@@ -46,7 +47,10 @@ import org.cil4j.util.Rng;
  *       as in {@link Lwf}.
  * </ul>
  *
- * With the defaults, D+R is the released setting with no hard-label loss: {@code 0.25 KD(old
+ * Both stages of an incremental phase train at {@code train.lr}, or, with {@code lrRegime}
+ * "release", as the released solvers do: the new head at {@code train.lr}, the rest at a tenth.
+ *
+ * <p>With the defaults, D+R is the released setting with no hard-label loss: {@code 0.25 KD(old
  * heads, original, reserved) + 0.25 KD(new head, expert, new images)}. Each old head is
  * distilled on all reserved samples, whichever task they come from, just as LwF distills every
  * old head on the new images. In the multi-task setting heads are distilled one by one
@@ -99,7 +103,8 @@ public final class Dr implements Method {
             }
             IncrementalNet teacherNew = expert;
             boolean retro = params.retrospection() && reserved != null && reserved.size() > 0;
-            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro));
+            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro))
+                    .withGroups(groups(ctx, n -> true));
             if (retro) {
                 stage = stage.withSecondary(reserved, ctx.train().batchSize());
             }
@@ -111,20 +116,38 @@ public final class Dr implements Method {
         }
     }
 
+    /**
+     * The parameter groups of an incremental stage at the rates of {@link DrParams#lrRegime}.
+     *
+     * @param ctx the phase
+     * @param trains the parameters the stage trains
+     * @return one group (uniform), or the new head at {@code train.lr} and the rest at a tenth
+     *     of it (release); the first group's rate is the one the epoch log shows
+     */
+    private List<ParamGroup> groups(PhaseContext ctx, Predicate<String> trains) {
+        double lr = ctx.train().lr();
+        double wd = ctx.train().weightDecay();
+        if (params.lrRegime().equals(DrParams.UNIFORM)) {
+            return List.of(new ParamGroup("all", trains, lr, wd));
+        }
+        String head = IncrementalNet.headPrefix(ctx.phase());
+        return List.of(new ParamGroup("base", n -> trains.test(n) && !n.startsWith(head), lr / 10, wd),
+                new ParamGroup("new-head", n -> trains.test(n) && n.startsWith(head), lr, wd));
+    }
+
     /** Fine-tunes a copy of the network on the new task alone: backbone and new head. */
-    private static IncrementalNet trainExpert(PhaseContext ctx) {
+    private IncrementalNet trainExpert(PhaseContext ctx) {
         IncrementalNet expert = ctx.net().frozenCopy();
         try {
             String head = IncrementalNet.headPrefix(ctx.phase());
-            ParamGroup group = new ParamGroup("expert", n -> !n.startsWith("head.") || n.startsWith(head),
-                    ctx.train().lr(), ctx.train().weightDecay());
+            List<ParamGroup> groups = groups(ctx, n -> !n.startsWith("head.") || n.startsWith(head));
             ctx.fit(Stage.standard("expert", expert, ctx.phaseData(), b -> {
                 NDArray logits = expert.logits(expert.features(b.x(), true));
                 // Every sample belongs to the new task: the task mask leaves the new head alone.
                 NDArray mask = b.taskMask((int) logits.getShape().get(1));
                 return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y(), mask))
                         .accuracyFrom(logits.stopGradient().add(mask));
-            }, ctx.train()).withGroups(List.of(group)));
+            }, ctx.train()).withGroups(groups));
             return expert;
         } catch (RuntimeException e) {
             expert.close();
