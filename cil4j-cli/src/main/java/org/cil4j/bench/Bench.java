@@ -169,7 +169,7 @@ public final class Bench {
                 + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
                 o.batch(), OLD, NEW, o.evalBatch(), o.repeats(), o.iterations(), o.warmup()));
         header.add("Notes: a training step's time includes the trainer's host-to-native batch copy (PyTorch's reference reuses one "
-                + "tensor and has no augmentation); the DR target step also passes a half batch of reserved old samples through "
+                + "tensor and has no augmentation); the DR target step also passes as many reserved old samples through "
                 + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
                 + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
                 + "bytes already in memory (no JPEG decode or cache read).");
@@ -311,8 +311,8 @@ public final class Bench {
                     .add("margin_ranking", MarginRanking.loss(cos, b.y(), OLD, MarginRanking.DEFAULT_MARGIN, k));
         }, List.of(new ParamGroup("all-but-old-heads", n -> !n.startsWith(IncrementalNet.headPrefix(0)), LR, WD)), 0, null));
 
-        // DR target step (method.Dr, D+R defaults): new images and a half batch of reserved old
-        // samples through the network together; 0.25 KD(new head, expert) + 0.25 KD(old heads,
+        // DR target step (method.Dr, D+R defaults): new images and as many reserved old samples
+        // through the network together; 0.25 KD(new head, expert) + 0.25 KD(old heads,
         // original model, reserved samples only).
         IncrementalNet dr = net(linear);
         IncrementalNet drOld = oldModel(dr);
@@ -377,7 +377,7 @@ public final class Bench {
         Trainer trainer = new Trainer(root, norm, 0.9, 11, timer);
         ImageDataset data = dataset(batches * o.batch(), v.labelFrom(), CLASSES);
         Stage stage = new Stage("bench", v.net(), data, v.groups(), v.loss(), 1, List.of(), 1.0, o.batch(), Augment.CIFAR,
-                v.secondary(), v.secondary() == null ? 0 : Math.max(1, o.batch() / 2));
+                v.secondary(), v.secondary() == null ? 0 : o.batch());
         trainer.fit(stage, scenario, 1);
         if (seen[0] != batches) {
             throw new IllegalStateException("expected " + batches + " steps, saw " + seen[0]);

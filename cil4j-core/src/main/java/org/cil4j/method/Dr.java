@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
@@ -33,16 +34,23 @@ import org.cil4j.util.Rng;
  *       new images, {@code weight * T^2 KL(expert || new head)}, instead of (or, with {@code
  *       hardLabels}, besides) the labels. The expert is freed when the task is done.
  *   <li><b>R</b> (Sec. 3.3): after each task a few training samples per class are reserved
- *       (random with their own seed, or herding). Every batch carries a second half-batch of
- *       reserved samples of the old tasks ({@link Stage#withSecondary}); the old heads are
- *       distilled toward the original model on them (only on them when {@code
+ *       (random with their own seed, or herding). Every batch of new images carries as many
+ *       reserved samples of the old tasks ({@link Stage#withSecondary}), read in passes over the
+ *       reserved set that run on from step to step, as the release feeds them (two Caffe data
+ *       layers of batch 128, new and reserved, each restarting at the end of its database; each
+ *       pass here is a fresh permutation, where Caffe reads its database in one stored order).
+ *       When there are fewer reserved samples than a batch, each comes several times. The old
+ *       heads are distilled toward the original model on them (only on them when {@code
  *       oldOnReservedOnly}, the released setting), while the new images feed the new head. Both
  *       halves pass through the network together, so batch norm sees one batch.
  *   <li>Without R (or with no reserved sample), the old heads are distilled on the new images,
  *       as in {@link Lwf}.
  * </ul>
  *
- * With the defaults, D+R is the released setting with no hard-label loss: {@code 0.25 KD(old
+ * Both stages of an incremental phase train at {@code train.lr}, or, with {@code lrRegime}
+ * "release", as the released solvers do: the new head at {@code train.lr}, the rest at a tenth.
+ *
+ * <p>With the defaults, D+R is the released setting with no hard-label loss: {@code 0.25 KD(old
  * heads, original, reserved) + 0.25 KD(new head, expert, new images)}. Each old head is
  * distilled on all reserved samples, whichever task they come from, just as LwF distills every
  * old head on the new images. In the multi-task setting heads are distilled one by one
@@ -95,9 +103,10 @@ public final class Dr implements Method {
             }
             IncrementalNet teacherNew = expert;
             boolean retro = params.retrospection() && reserved != null && reserved.size() > 0;
-            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro));
+            Stage stage = ctx.stage("train", ctx.phaseData(), b -> loss(ctx, b, original, teacherNew, retro))
+                    .withGroups(groups(ctx, n -> true));
             if (retro) {
-                stage = stage.withSecondary(reserved, Math.max(1, ctx.train().batchSize() / 2));
+                stage = stage.withSecondary(reserved, ctx.train().batchSize());
             }
             ctx.fit(stage);
         } finally {
@@ -107,20 +116,38 @@ public final class Dr implements Method {
         }
     }
 
+    /**
+     * The parameter groups of an incremental stage at the rates of {@link DrParams#lrRegime}.
+     *
+     * @param ctx the phase
+     * @param trains the parameters the stage trains
+     * @return one group (uniform), or the new head at {@code train.lr} and the rest at a tenth
+     *     of it (release); the first group's rate is the one the epoch log shows
+     */
+    private List<ParamGroup> groups(PhaseContext ctx, Predicate<String> trains) {
+        double lr = ctx.train().lr();
+        double wd = ctx.train().weightDecay();
+        if (params.lrRegime().equals(DrParams.UNIFORM)) {
+            return List.of(new ParamGroup("all", trains, lr, wd));
+        }
+        String head = IncrementalNet.headPrefix(ctx.phase());
+        return List.of(new ParamGroup("base", n -> trains.test(n) && !n.startsWith(head), lr / 10, wd),
+                new ParamGroup("new-head", n -> trains.test(n) && n.startsWith(head), lr, wd));
+    }
+
     /** Fine-tunes a copy of the network on the new task alone: backbone and new head. */
-    private static IncrementalNet trainExpert(PhaseContext ctx) {
+    private IncrementalNet trainExpert(PhaseContext ctx) {
         IncrementalNet expert = ctx.net().frozenCopy();
         try {
             String head = IncrementalNet.headPrefix(ctx.phase());
-            ParamGroup group = new ParamGroup("expert", n -> !n.startsWith("head.") || n.startsWith(head),
-                    ctx.train().lr(), ctx.train().weightDecay());
+            List<ParamGroup> groups = groups(ctx, n -> !n.startsWith("head.") || n.startsWith(head));
             ctx.fit(Stage.standard("expert", expert, ctx.phaseData(), b -> {
                 NDArray logits = expert.logits(expert.features(b.x(), true));
                 // Every sample belongs to the new task: the task mask leaves the new head alone.
                 NDArray mask = b.taskMask((int) logits.getShape().get(1));
                 return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y(), mask))
                         .accuracyFrom(logits.stopGradient().add(mask));
-            }, ctx.train()).withGroups(List.of(group)));
+            }, ctx.train()).withGroups(groups));
             return expert;
         } catch (RuntimeException e) {
             expert.close();

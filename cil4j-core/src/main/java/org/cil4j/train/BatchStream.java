@@ -74,6 +74,42 @@ public final class BatchStream {
     }
 
     /**
+     * Draws {@code first} to {@code first + count - 1} of an endless sequence of passes over
+     * {@code size} samples, each pass a fresh permutation drawn from (seed, pass number): every
+     * sample comes once per pass, a batch may straddle two passes (or span several when it is
+     * larger than the data). A stage's secondary data is read this way, step after step across
+     * epochs, like the reserved-data layer of DR's release (a Caffe data layer that restarts at
+     * the end of its database). The result depends only on the arguments, so a resumed stage
+     * draws what the uninterrupted one would have.
+     *
+     * @param size number of samples (at least 1)
+     * @param first position of the first draw in the sequence (0 for the first draw of a stage)
+     * @param count number of draws
+     * @param seed seed of the passes' permutations
+     * @return sample positions in {@code [0, size)}
+     */
+    public static int[] cycle(int size, long first, int count, long seed) {
+        if (size < 1 || first < 0 || count < 0) {
+            throw new IllegalArgumentException("cycle over " + size + " samples from " + first + ", " + count + " draws");
+        }
+        int[] out = new int[count];
+        int[] order = new int[size];
+        long pass = -1;
+        for (int i = 0; i < count; i++) {
+            long g = first + i;
+            if (g / size != pass) {
+                pass = g / size;
+                for (int k = 0; k < size; k++) {
+                    order[k] = k;
+                }
+                Rng.shuffle(order, Rng.stream(seed, "pass", pass));
+            }
+            out[i] = order[(int) (g % size)];
+        }
+        return out;
+    }
+
+    /**
      * Builds one batch from explicit sample positions.
      *
      * @param idx positions in the dataset

@@ -20,8 +20,10 @@ import org.cil4j.model.IncrementalNet;
  * @param batchSize batch size
  * @param augment augmentation
  * @param secondary optional second data source: each batch carries a batch of it (DR's
- *     reserved samples), or null
- * @param secondaryBatchSize size of the secondary batch
+ *     reserved samples), or null. It is read in passes, each a fresh permutation, that run on
+ *     from step to step and across epochs ({@link BatchStream#cycle})
+ * @param secondaryBatchSize size of the secondary batch (it may exceed the secondary data's size:
+ *     the batch then holds each sample more than once)
  */
 public record Stage(
         String name,
@@ -73,7 +75,7 @@ public record Stage(
         return new Stage(name, net, data, groups, loss, e, m, g, batchSize, augment, secondary, secondaryBatchSize);
     }
 
-    /** @return a copy that draws a secondary batch of the given data with every batch */
+    /** @return a copy that draws a secondary batch of {@code size} samples of the given data with every batch */
     public Stage withSecondary(ImageDataset s, int size) {
         return new Stage(name, net, data, groups, loss, epochs, milestones, gamma, batchSize, augment, s, size);
     }

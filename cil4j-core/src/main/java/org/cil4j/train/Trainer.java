@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.scenario.Scenario;
 import org.cil4j.util.Rng;
@@ -74,9 +73,10 @@ public final class Trainer {
 
     /**
      * Trains a stage from a given epoch to the end: the resumable form of {@link #fit(Stage,
-     * Scenario, int)}. Shuffling and augmentation depend only on (seed, phase, stage, epoch), so
-     * starting at epoch {@code e} with the weights and momentum saved after epoch {@code e}
-     * reproduces the uninterrupted run.
+     * Scenario, int)}. Shuffling and augmentation depend only on (seed, phase, stage, epoch), and
+     * the secondary data's draws on (seed, phase, stage, step number within the stage), so starting
+     * at epoch {@code e} with the weights and momentum saved after epoch {@code e} reproduces the
+     * uninterrupted run.
      *
      * @param stage what to train
      * @param scenario the scenario
@@ -114,17 +114,15 @@ public final class Trainer {
                 boolean hasAcc = false;
                 int steps = 0;
                 int batches = batchesPerEpoch(data.size(), stage.batchSize());
-                SplittableRandom secondRnd = Rng.stream(seed, "secondary", phase, stageKey, epoch);
                 Iterator<HostBatch> it = stream.epoch(Rng.seed(seed, "shuffle", phase, stageKey, epoch));
                 while (it.hasNext()) {
                     HostBatch hb = it.next();
                     try (NDManager step = root.newSubManager()) {
                         Batch sec = null;
                         if (second != null) {
-                            int[] idx = new int[Math.min(stage.secondaryBatchSize(), second.size())];
-                            for (int i = 0; i < idx.length; i++) {
-                                idx[i] = secondRnd.nextInt(second.size());
-                            }
+                            int sbs = stage.secondaryBatchSize();
+                            int[] idx = BatchStream.cycle(second.size(), ((long) epoch * batches + steps) * sbs, sbs,
+                                    Rng.seed(seed, "secondary", phase, stageKey));
                             HostBatch sb = second.make(idx, Rng.stream(seed, "secondary-augment", phase, stageKey, epoch, steps), stage.augment());
                             sec = new Batch(step, sb, imageShape, scenario, phase, null);
                         }

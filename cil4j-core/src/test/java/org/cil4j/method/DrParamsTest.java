@@ -20,7 +20,7 @@ class DrParamsTest {
     @Test
     void defaultsAreTheReleasedDrSetting() {
         DrParams p = params("dr", null);
-        assertEquals(new DrParams(true, true, 2.0, 0.25, 5, "random", 1L, true, false), p);
+        assertEquals(new DrParams(true, true, 2.0, 0.25, 5, "random", 1L, true, false, "uniform"), p);
         assertEquals(p, params("dr-dr", null));
     }
 
@@ -49,6 +49,9 @@ class DrParamsTest {
         assertThrows(CilException.class, () -> params("dr", f.objectNode().put("temperature", 0.0)));
         assertThrows(CilException.class, () -> params("dr", f.objectNode().put("weight", Double.NaN)));
         assertThrows(CilException.class, () -> params("dr-r", f.objectNode().put("hardLabels", false)));
+        CilException regime = assertThrows(CilException.class, () -> params("dr", f.objectNode().put("lrRegime", "caffe")));
+        assertTrue(regime.getMessage().contains("lrRegime"), regime.getMessage());
+        assertEquals(DrParams.RELEASE, params("dr", f.objectNode().put("lrRegime", "release")).lrRegime());
         CilException e = assertThrows(CilException.class, () -> params("dr", f.objectNode().put("reserved", 5)));
         assertTrue(e.getMessage().contains("reserved"), e.getMessage());
     }

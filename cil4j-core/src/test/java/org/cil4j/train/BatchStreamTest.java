@@ -98,4 +98,27 @@ class BatchStreamTest {
         assertEquals(2, a.size());
         assertEquals(16, a.stream().mapToInt(HostBatch::size).sum());
     }
+
+    @Test
+    void cyclingCoversEverySampleOncePerPassAndReshufflesEachPass() {
+        int size = 7;
+        int[] draws = BatchStream.cycle(size, 0, 5 * size, 11);
+        List<String> passes = new ArrayList<>();
+        for (int p = 0; p < 5; p++) {
+            int[] pass = java.util.Arrays.copyOfRange(draws, p * size, (p + 1) * size);
+            passes.add(java.util.Arrays.toString(pass));
+            int[] sorted = pass.clone();
+            java.util.Arrays.sort(sorted);
+            assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, sorted, "pass " + p + ": " + passes.get(p));
+        }
+        assertEquals(5, passes.stream().distinct().count(), "each pass its own order: " + passes);
+        // any window of the sequence is the same draws, whatever the batching: batches of 3
+        // (straddling passes) and one batch larger than the data (several passes in it)
+        for (int from = 0; from + 3 <= draws.length; from += 3) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(draws, from, from + 3), BatchStream.cycle(size, from, 3, 11));
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(draws, 4, 4 + 20), BatchStream.cycle(size, 4, 20, 11));
+        assertNotEquals(java.util.Arrays.toString(draws), java.util.Arrays.toString(BatchStream.cycle(size, 0, 5 * size, 12)));
+        assertArrayEquals(new int[] {0, 0, 0}, BatchStream.cycle(1, 9, 3, 11));
+    }
 }

@@ -132,4 +132,39 @@ class TrainerTest {
             }
         }
     }
+
+    /**
+     * A stage with secondary data (DR's reserved samples): every step carries a secondary batch of
+     * the size asked, here as large as the primary batch and larger than the secondary data, and
+     * the secondary draws run on across steps and epochs in passes that each hold every secondary
+     * sample once.
+     */
+    @Test
+    void secondaryBatchesCycleThroughTheSecondaryDataInWholePasses() {
+        ImageDataset data = brightness(64, 4);
+        ImageDataset reserved = brightness(12, 5);
+        Scenario sc = new Scenario(new int[] {0, 1}, new int[] {2}, false, data.classNames());
+        List<int[]> drawn = new java.util.ArrayList<>();
+        try (NDManager root = NDManager.newBaseManager();
+                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+            net.addHead(2);
+            Stage plain = stage(net, data, 3);
+            Stage st = new Stage("train", net, data, plain.groups(), b -> {
+                assertEquals(16, b.size());
+                assertEquals(16, b.secondary().size());
+                drawn.add(b.secondary().indices());
+                NDArray logits = net.logits(net.features(b.x().concat(b.secondary().x(), 0), true));
+                return new StepLoss().add("ce", CrossEntropy.loss(logits.get("0:16"), b.y()));
+            }, 3, List.of(), 0.1, 16, Augment.NONE, null, 0).withSecondary(reserved, 16);
+            new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE).fit(st, sc, 0);
+        }
+        assertEquals(3 * 4, drawn.size(), "4 steps in each of 3 epochs");
+        int[] all = drawn.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+        // 12 steps x 16 = 192 draws = 16 whole passes over the 12 reserved samples
+        for (int p = 0; p < 16; p++) {
+            int[] pass = java.util.Arrays.copyOfRange(all, p * 12, (p + 1) * 12);
+            java.util.Arrays.sort(pass);
+            assertArrayEquals(java.util.stream.IntStream.range(0, 12).toArray(), pass, "pass " + p);
+        }
+    }
 }
