@@ -21,7 +21,7 @@ run finetune --config $B --method finetune $R3
 run lucir --config $L $R3
 run icarl --config $B --method icarl $CE $R3
 run icarl-paper --config $B --method icarl --set method.params.variant=paper --set train.lr=2.0 --set train.weightDecay=1e-5 $R3
-run lwf-mc --config $B --method lwf-mc $CE $R3
+run lwf-mc --config $B --method lwf-mc $R3
 run t-lwf --config $T --method lwf $CE $R3
 run t-dr --config $T --method dr-dr --set 'method.params={}' $CE $R3
 run t-r --config $T --method dr-r --set 'method.params={}' $CE $R3

@@ -38,10 +38,12 @@ public final class Icarl implements Method {
      * @param selection "herding" (iCaRL, Algorithm 4) or "random"
      * @param nmeFlip average each exemplar's feature with its mirror image's when computing
      *     the class means, as the iCaRL and LUCIR released code do
-     * @param variant the loss: "facil" (the default), "pycil" or "paper" ({@link IcarlVariant}).
-     *     It replaces {@code baseLoss}, whose "cross-entropy" trained the first phase by
-     *     cross-entropy and the later ones by the paper's sigmoid loss, a mix no reference code
-     *     trains, after which the network's output never predicted a new class
+     * @param variant the loss: "pycil" (the default), "facil" or "paper" ({@link IcarlVariant}).
+     *     Measured on fmnist-5x2 (1000 images a class, 3 epochs, lr 0.05): the network's output
+     *     reaches 56.1% average incremental accuracy with pycil against 53.3% with facil (last
+     *     phase 43.7% against 36.4%), the nearest mean 68.4% and 70.0%. It replaces {@code
+     *     baseLoss}, whose "cross-entropy" trained the first phase by cross-entropy and the later
+     *     ones by the paper's sigmoid loss alone, a mix no reference code trains
      */
     public record Params(int memoryPerClass, int memoryBudget, String selection, boolean nmeFlip, String variant) {
         /** Reads the record with defaults. */
@@ -54,7 +56,7 @@ public final class Icarl implements Method {
                 @JsonProperty("variant") String variant) {
             return new Params(memoryPerClass == null ? 20 : memoryPerClass, memoryBudget == null ? 0 : memoryBudget,
                     selection == null ? "herding" : selection, nmeFlip == null || nmeFlip,
-                    variant == null ? DEFAULT_VARIANT : variant);
+                    variant == null ? IcarlVariant.PYCIL.key() : variant);
         }
 
         /** Checks the values (the memory checks the sizes). */
@@ -71,13 +73,19 @@ public final class Icarl implements Method {
     /**
      * LwF-MC's hyper-parameters.
      *
-     * @param variant the loss, as for iCaRL ({@link Params#variant})
+     * @param variant the loss, as for iCaRL ({@link Params#variant}), but "paper" by default:
+     *     without exemplars, the cross-entropy over all seen classes of facil and pycil sees new
+     *     classes only, and their distillation does not hold the old logits up against the new
+     *     ones (pycil's softmax over the old logits cannot see a shift of all of them). Measured
+     *     on fmnist-5x2 (1000 images a class, 3 epochs, lr 0.05): facil and pycil end at 0% on
+     *     every old phase, as fine-tuning does (average incremental accuracy 41.9% and 41.4%,
+     *     last phase 20.0% and 19.9%), the paper's loss at 46.6% and 31.2%
      */
     public record LwfMcParams(String variant) {
         /** Reads the record with defaults. */
         @JsonCreator
         public static LwfMcParams of(@JsonProperty("variant") String variant) {
-            return new LwfMcParams(variant == null ? DEFAULT_VARIANT : variant);
+            return new LwfMcParams(variant == null ? IcarlVariant.PAPER.key() : variant);
         }
 
         /** Checks the value. */
@@ -85,8 +93,6 @@ public final class Icarl implements Method {
             IcarlVariant.of(variant);
         }
     }
-
-    static final String DEFAULT_VARIANT = "facil";
 
     private final Params params;
     private final IcarlVariant variant;

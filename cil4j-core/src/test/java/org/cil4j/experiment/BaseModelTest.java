@@ -114,7 +114,7 @@ class BaseModelTest {
 
     @Test
     void aBaseTrainedDifferentlyIsRefusedWithTheDifferences() {
-        // iCaRL and LwF-MC as FACIL and PyCIL train them (the default variant, facil) start with
+        // iCaRL and LwF-MC as FACIL and PyCIL train them (iCaRL's default variant, pycil) start with
         // cross-entropy: they share fine-tuning's first phase; the paper's sigmoid loss does not
         ObjectNode icarl = tree("icarl", "multi-class");
         BaseModel.open(finetuneRun, icarl, false, s -> {});

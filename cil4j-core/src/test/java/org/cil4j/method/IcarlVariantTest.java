@@ -70,15 +70,17 @@ class IcarlVariantTest {
     }
 
     @Test
-    void variantsNameTheirFirstPhaseAndTheDefaultIsFacil() {
+    void variantsNameTheirFirstPhaseAndTheDefaultsArePycilAndPaper() {
         assertEquals("cross-entropy", IcarlVariant.FACIL.baseRecipe());
         assertEquals("cross-entropy", IcarlVariant.PYCIL.baseRecipe());
         assertEquals("sigmoid-bce", IcarlVariant.PAPER.baseRecipe());
         Icarl icarl = (Icarl) Methods.create(MethodConfig.of("icarl", null));
-        assertEquals(IcarlVariant.FACIL, icarl.variant());
+        assertEquals(IcarlVariant.PYCIL, icarl.variant());
         assertEquals("cross-entropy", icarl.baseRecipe());
-        var paper = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("variant", "paper");
-        assertEquals("sigmoid-bce", Methods.create(MethodConfig.of("lwf-mc", paper)).baseRecipe());
+        Icarl lwfMc = (Icarl) Methods.create(MethodConfig.of("lwf-mc", null));
+        assertEquals(IcarlVariant.PAPER, lwfMc.variant(), "without exemplars only the paper's loss keeps old classes");
+        var facil = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("variant", "facil");
+        assertEquals("cross-entropy", Methods.create(MethodConfig.of("lwf-mc", facil)).baseRecipe());
         var bad = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("variant", "hybrid");
         CilException e = assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("icarl", bad)));
         assertTrue(e.getMessage().contains("variant must be"), e.getMessage());
