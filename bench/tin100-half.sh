@@ -4,7 +4,7 @@
 # then two phases of 10); the LUCIR ablations stop after the first incremental phase. Methods that
 # train phase 1 the same way share it (--base-from). One run at a time: two engine processes on
 # two cores slow each other down 3-5x. About 4 hours on 2 cores. Then:
-#   ./cil report runs/half/{finetune,lwf-mc-ce,icarl-ce,lucir,icarl} --out runs/half/report-b50
+#   ./cil report runs/half/{finetune,lwf-mc,icarl,lucir,icarl-paper} --out runs/half/report-b50
 #   ./cil report runs/half/lucir runs/half/abl-* --out runs/half/report-ablation
 #   ./cil report runs/half/t-{finetune,fe,lwf,r,dr,d} --out runs/half/report-tasks
 #   ./cil report runs/half/t-dr runs/half/res-{0,1,2,10,20} --vary method.params.reservedPerClass --out runs/half/report-reserved
@@ -19,9 +19,9 @@ M=configs/tin100-fmnist-mnist-tasks.json
 R3="--set runPhases=3"; R2="--set runPhases=2"; CE="--base-from $O/finetune"
 run finetune --config $B --method finetune $R3
 run lucir --config $L $R3
-run icarl --config $B --method icarl $R3
-run icarl-ce --config $B --method icarl --set method.params.baseLoss=cross-entropy $CE $R3
-run lwf-mc-ce --config $B --method lwf-mc --set method.params.baseLoss=cross-entropy $CE $R3
+run icarl --config $B --method icarl $CE $R3
+run icarl-paper --config $B --method icarl --set method.params.variant=paper --set train.lr=2.0 --set train.weightDecay=1e-5 $R3
+run lwf-mc --config $B --method lwf-mc $R3
 run t-lwf --config $T --method lwf $CE $R3
 run t-dr --config $T --method dr-dr --set 'method.params={}' $CE $R3
 run t-r --config $T --method dr-r --set 'method.params={}' $CE $R3

@@ -38,9 +38,9 @@ public final class Methods {
                 p -> noParams("feature-extraction", p, new FeatureExtraction())));
         register(new Entry("joint", "re-train on all data seen so far (upper bound; not incremental)",
                 p -> noParams("joint", p, new Joint())));
-        register(new Entry("lwf-mc", "iCaRL's sigmoid distillation loss without exemplars (Rebuffi et al. 2017)",
+        register(new Entry("lwf-mc", "iCaRL's loss without exemplars (Rebuffi et al. 2017); variant facil, pycil or paper",
                 p -> Icarl.lwfMc(bind("lwf-mc", p, Icarl.LwfMcParams.class))));
-        register(new Entry("icarl", "iCaRL: herding exemplars, sigmoid distillation, nearest mean of exemplars",
+        register(new Entry("icarl", "iCaRL: herding exemplars, distillation (variant facil, pycil or paper), nearest mean of exemplars",
                 p -> Icarl.icarl(bind("icarl", p, Icarl.Params.class))));
         register(new Entry("lucir", "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",
                 p -> new Lucir(bind("lucir", p, Lucir.Params.class))));

@@ -46,4 +46,28 @@ public final class CrossEntropy {
         Checks.sameShape(logits, "logits", mask, "mask");
         return loss(logits.add(mask.stopGradient()), labels);
     }
+
+    /**
+     * Mean softmax cross-entropy over the classes from {@code first} on only: the classification
+     * term of LwF in the multi-class setting, whose images all belong to the new classes (FACIL
+     * {@code lwf.py}: {@code cross_entropy(outputs[t], targets - task_offset[t])}; PyCIL {@code
+     * lwf.py}: {@code cross_entropy(logits[:, known:], targets - known)}).
+     *
+     * @param logits unnormalized scores, shape (batch, classes), floating point
+     * @param labels class indices in [first, classes), int32 or int64, shape (batch)
+     * @param first the first class the softmax covers, in [0, classes)
+     * @return a scalar: the mean over the batch of {@code -log softmax(logits[:, first:])[label -
+     *     first]}
+     * @throws IllegalArgumentException if the shapes disagree, {@code first} is out of range or a
+     *     label lies below {@code first}
+     */
+    public static NDArray from(NDArray logits, NDArray labels, int first) {
+        Checks.matrix(logits, "logits");
+        long classes = logits.getShape().get(1);
+        if (first < 0 || first >= classes) {
+            throw new IllegalArgumentException("first must be in [0, " + classes + "), got " + first);
+        }
+        NDArray tail = first == 0 ? logits : logits.get(":, " + first + ":");
+        return loss(tail, first == 0 ? labels : labels.sub(first));
+    }
 }

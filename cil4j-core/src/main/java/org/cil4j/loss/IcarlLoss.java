@@ -13,6 +13,9 @@ import ai.djl.nn.Activation;
  * <p>The element loss is computed in the stable softplus form {@code max(x, 0) - x y + log(1 +
  * exp(-|x|))}, as PyTorch's {@code binary_cross_entropy_with_logits} does, and averaged over
  * all {@code batch * classes} elements.
+ *
+ * <p>{@link #sigmoidDistillation} is the distillation term alone, reduced as FACIL's iCaRL
+ * reduces it, where it is added to a softmax cross-entropy instead.
  */
 public final class IcarlLoss {
     private IcarlLoss() {}
@@ -69,7 +72,36 @@ public final class IcarlLoss {
                     "teacherLogits must be null or empty when numOld == 0, got shape "
                             + teacherLogits.getShape());
         }
-        NDArray softplus = logits.abs().neg().exp().add(1f).log();
-        return logits.maximum(0f).sub(logits.mul(targets)).add(softplus).mean();
+        return bceWithLogits(logits, targets).mean();
+    }
+
+    /**
+     * The distillation term of FACIL's iCaRL ({@code src/approach/icarl.py}, {@code criterion}):
+     * for each old class {@code y}, the batch mean of the binary cross-entropy between the
+     * student's and the teacher's sigmoid outputs, summed over the old classes:
+     *
+     * <pre>
+     *   sum_y mean_i BCE(sigmoid(s[i, y]), sigmoid(t[i, y]))  =  sum_{i, y} BCE(...) / batch
+     * </pre>
+     *
+     * <p>FACIL adds it, weighted by {@code lamb = 1} (the paper has no trade-off), to the
+     * cross-entropy over all classes seen so far. Unlike {@link #loss}, it grows with the number
+     * of old classes.
+     *
+     * @param student the student's logits on the old classes, shape (batch, old classes)
+     * @param teacher the previous model's logits, same shape; treated as constants
+     * @return a scalar
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public static NDArray sigmoidDistillation(NDArray student, NDArray teacher) {
+        Checks.sameShape(student, "student", teacher, "teacher");
+        NDArray targets = Activation.sigmoid(teacher.stopGradient()).toType(student.getDataType(), false);
+        return bceWithLogits(student, targets).sum().div((float) student.getShape().get(0));
+    }
+
+    /** The element-wise binary cross-entropy of sigmoid(x) against y, in the stable form. */
+    private static NDArray bceWithLogits(NDArray x, NDArray y) {
+        NDArray softplus = x.abs().neg().exp().add(1f).log();
+        return x.maximum(0f).sub(x.mul(y)).add(softplus);
     }
 }

@@ -19,9 +19,14 @@ import org.cil4j.util.Rng;
  *
  * <p>Two policies decide how many images a class keeps: a fixed number per class ({@code
  * perClass}; 20 is LUCIR's {@code R_per}, Hou et al. CVPR 2019, Sec. 4.1), or a fixed total
- * {@code budget} shared by all seen classes, so each of {@code t} seen classes keeps {@code
- * floor(budget / t)} and old classes give up images as new ones arrive (iCaRL, Rebuffi et al.
- * CVPR 2017, Algorithms 2 and 5). The images of a class are chosen once, after the phase that
+ * {@code budget} shared by all seen classes (iCaRL's {@code K = 2000}, Rebuffi et al. CVPR 2017,
+ * Algorithms 2 and 5), so old classes give up images as new ones arrive. With a budget each of
+ * {@code t} seen classes keeps {@code floor(budget / t)}, as PyCIL does ({@code
+ * models/base.py}, {@code memory_size // total_classes}), so the total never exceeds the budget
+ * (2000 over 30 classes: 66 each, 1980 in all). FACIL ({@code exemplars_selection.py}) and the
+ * released iCaRL code round up instead ({@code ceil}: 67 each, 2010 in all). Every method with
+ * exemplars (iCaRL, LUCIR) takes its quota from here. The images of a class are chosen once,
+ * after the phase that
  * brought it, by herding ({@link Herding}, on L2-normalized features) or at random (the
  * seed's "exemplars" stream); both produce a ranking, and shrinking keeps its prefix.
  *
@@ -83,9 +88,18 @@ public final class ExemplarMemory {
      *
      * @param seen classes seen so far, at least 1
      * @return {@code perClass}, or {@code floor(budget / seen)} with a budget
+     * @throws CilException naming {@code memoryBudget} when the budget is smaller than the
+     *     number of classes, which would leave classes without exemplars (FACIL refuses it too)
      */
     public int quota(int seen) {
-        return budget > 0 ? budget / Math.max(1, seen) : perClass;
+        if (budget == 0) {
+            return perClass;
+        }
+        if (budget < seen) {
+            throw new CilException("memoryBudget " + budget + " is smaller than the " + seen
+                    + " classes seen: floor(" + budget + " / " + seen + ") = 0 exemplars per class");
+        }
+        return budget / Math.max(1, seen);
     }
 
     /** @return the selection rule */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
+import org.cil4j.loss.CrossEntropy;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
@@ -24,9 +25,13 @@ import org.cil4j.train.StepLoss;
  * computed on the same augmented images (the teacher's outputs are taken batch by batch, which
  * is what recording them on the augmented data amounts to). In the multi-task setting the
  * classification term is the task-masked cross-entropy and each old head is distilled on its
- * own softmax ({@link HeadDistillation}); in the multi-class setting the old classes are
- * distilled together. Optionally a warm-up first trains the new head alone (paper, Sec. 3).
- * The first phase is plain training.
+ * own softmax ({@link HeadDistillation}). In the multi-class setting the old classes are
+ * distilled together and the cross-entropy covers the new classes only, as FACIL ({@code
+ * lwf.py}, {@code criterion} without exemplars: {@code outputs[t]}, targets minus the task
+ * offset) and PyCIL ({@code lwf.py}: {@code logits[:, known:]}, {@code targets - known}) train
+ * it. Optionally a warm-up first trains the new head alone (paper, Sec. 3) on the same
+ * classification term (FACIL's warm-up: {@code outputs[t]} too). The first phase is plain
+ * training.
  */
 public final class Lwf implements Method {
     private final LwfParams params;
@@ -56,7 +61,11 @@ public final class Lwf implements Method {
         IncrementalNet original = state.requireOld(ctx);
         if (params.warmupEpochs() > 0) {
             String head = IncrementalNet.headPrefix(ctx.phase());
-            ctx.fit(ctx.stage("warmup", ctx.phaseData(), ctx.classificationLoss(false))
+            IncrementalNet net = ctx.net();
+            ctx.fit(ctx.stage("warmup", ctx.phaseData(), b -> {
+                NDArray logits = net.logits(net.features(b.x(), false).stopGradient());
+                return new StepLoss().add("ce", newClasses(ctx, b, logits)).accuracyFrom(logits);
+            })
                     .withGroups(List.of(new ParamGroup("new-head", n -> n.startsWith(head), ctx.train().lr(),
                             ctx.train().weightDecay())))
                     .withSchedule(params.warmupEpochs(), List.of(), 1.0));
@@ -72,9 +81,21 @@ public final class Lwf implements Method {
         NDArray kd = HeadDistillation.oldHeads(logits, teacher, net.headSizes(), original.numHeads(), multiTask,
                 params.temperature());
         return new StepLoss()
-                .add("ce", ctx.classification(b, logits))
+                .add("ce", newClasses(ctx, b, logits))
                 .add("kd_old", kd.mul((float) params.weight()))
                 .accuracyFrom(trainingScores(ctx, b, logits));
+    }
+
+    /**
+     * The classification term of a phase after the first, whose images all belong to its new
+     * classes: the task-masked cross-entropy in the multi-task setting (the new task's head), the
+     * cross-entropy over the new classes' logits alone in the multi-class setting.
+     */
+    static NDArray newClasses(PhaseContext ctx, Batch b, NDArray logits) {
+        if (ctx.scenario().multiTask()) {
+            return ctx.classification(b, logits);
+        }
+        return CrossEntropy.from(logits, b.y(), ctx.oldClasses());
     }
 
     /**

@@ -133,4 +133,40 @@ class IcarlLossTest {
                     () -> IcarlLoss.loss(logits, null, m.create(new int[] {3}), 0));
         }
     }
+
+    /**
+     * FACIL's term: per old class the batch mean of BCE(sigmoid(s), sigmoid(t)), summed over the
+     * old classes (1.375072 computed by hand from the formula).
+     */
+    @Test
+    void facilDistillationSumsOverOldClassesAndAveragesOverTheBatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray student = m.create(new float[][] {{1, -1}, {0.5f, 2}});
+            NDArray teacher = m.create(new float[][] {{2, 0}, {-1, 1}});
+            NDArray loss = IcarlLoss.sigmoidDistillation(student, teacher);
+            assertEquals(0, loss.getShape().dimension());
+            assertEquals(1.375072, loss.getFloat(), TOL);
+            double expected = (bce(1, sigmoid(2)) + bce(0.5, sigmoid(-1))) / 2 + (bce(-1, sigmoid(0)) + bce(2, sigmoid(1))) / 2;
+            assertEquals(expected, loss.getFloat(), TOL);
+            assertThrows(IllegalArgumentException.class,
+                    () -> IcarlLoss.sigmoidDistillation(student, m.create(new float[][] {{2, 0, 1}, {0, 0, 0}})));
+        }
+    }
+
+    @Test
+    void facilDistillationGradientIsSigmoidMinusTargetOverBatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray student = m.create(new float[][] {{1, -1}, {0.5f, 2}});
+            NDArray teacher = m.create(new float[][] {{2, 0}, {-1, 1}});
+            student.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(IcarlLoss.sigmoidDistillation(student, teacher));
+            }
+            float[] expected = {
+                (float) ((sigmoid(1) - sigmoid(2)) / 2), (float) ((sigmoid(-1) - 0.5) / 2),
+                (float) ((sigmoid(0.5) - sigmoid(-1)) / 2), (float) ((sigmoid(2) - sigmoid(1)) / 2)
+            };
+            assertArrayEquals(expected, student.getGradient().toFloatArray(), 1e-6f);
+        }
+    }
 }

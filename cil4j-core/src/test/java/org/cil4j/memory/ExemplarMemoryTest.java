@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,24 @@ class ExemplarMemoryTest {
         m.shrink(3);
         assertArrayEquals(new int[] {1, 1, 1}, (int[]) m.report().get("samplesPerClass"));
         assertEquals(3, m.size());
+    }
+
+    /**
+     * iCaRL's and PyCIL's total of 2000 on CIFAR-100: the quota is floored (PyCIL's {@code
+     * memory_size // total_classes}), so the total stays within the budget; FACIL and the
+     * released iCaRL code would keep 67 of each of 30 classes, 2010 in all.
+     */
+    @Test
+    void aBudgetOf2000FloorsThePerClassQuota() {
+        ExemplarMemory m = new ExemplarMemory(20, 2000, ExemplarMemory.Selection.HERDING, 1);
+        assertEquals(1000, m.quota(2));
+        assertEquals(666, m.quota(3));
+        assertEquals(66, m.quota(30));
+        assertEquals(20, m.quota(100));
+        assertEquals(1, m.quota(2000));
+        CilException e = assertThrows(CilException.class, () -> m.quota(2001));
+        assertTrue(e.getMessage().contains("memoryBudget 2000"), e.getMessage());
+        assertEquals(2000, new ExemplarMemory(20, 2000, ExemplarMemory.Selection.RANDOM, 1).report().get("budget"));
     }
 
     @Test

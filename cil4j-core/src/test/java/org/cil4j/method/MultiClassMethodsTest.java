@@ -1,5 +1,6 @@
 package org.cil4j.method;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -72,6 +73,19 @@ class MultiClassMethodsTest {
         Map<String, Object> mem = r.phases().get(2).memory();
         assertEquals(120, mem.get("samples"), "20 exemplars for each of 6 classes");
         assertEquals(20L * 6 * (28 * 28 + 4), ((Number) mem.get("bytes")).longValue());
+        assertTrue(r.cnn().get(2, 2) > 50, "the network's own output predicts the newest classes: " + r.cnn().get(2, 2));
+    }
+
+    /** FACIL's loss, PyCIL's memory: a total of 100 exemplars, floor(100 / seen) per class. */
+    @Test
+    void icarlFacilSharesABudgetAmongTheSeenClasses() {
+        RunResult r = run("icarl", "{\"variant\": \"facil\", \"memoryBudget\": 100}", false);
+        assertTrue(r.complete());
+        assertArrayEquals(new int[] {50, 50}, (int[]) r.phases().get(0).memory().get("samplesPerClass"));
+        assertArrayEquals(new int[] {16, 16, 16, 16, 16, 16}, (int[]) r.phases().get(2).memory().get("samplesPerClass"));
+        assertEquals(100, r.phases().get(2).memory().get("budget"));
+        assertTrue(r.cnn().get(2, 2) > 50, "the network's own output predicts the newest classes: " + r.cnn().get(2, 2));
+        assertTrue(firstPhaseAtEnd(r.nme()) > firstPhaseAtEnd(finetune.cnn()) + 10);
     }
 
     @Test
