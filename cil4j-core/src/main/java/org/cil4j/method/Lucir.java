@@ -9,11 +9,13 @@ import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
+import org.cil4j.loss.Distillation;
 import org.cil4j.loss.LessForget;
 import org.cil4j.loss.MarginRanking;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.Imprinting;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.StepLoss;
 
@@ -40,7 +42,10 @@ import org.cil4j.train.StepLoss;
  *   <li>then, after choosing the new classes' exemplars by herding, finetunes only the
  *       classifier (heads and sigma) on the class-balanced memory (Sec. 3.4).
  * </ul>
- * Every part has a switch so that the ablation of Table 3 is a config.
+ * Without the less-forget constraint ({@code lessForget = false}, the "CN" row of Table 3) the
+ * old classes' weights train with the rest, and the cosine scores of the old classes are
+ * distilled from the old model instead ({@link Distillation#scores}, the released code's {@code
+ * --mimic_score}, weight 1). Every part has a switch so that the ablation of Table 3 is a config.
  */
 public final class Lucir implements Method {
     /**
@@ -53,7 +58,9 @@ public final class Lucir implements Method {
      * @param memoryBudget total exemplars shared by the seen classes, or 0 (default) for a
      *     fixed number per class
      * @param selection "herding" (Sec. 4.1, after iCaRL) or "random"
-     * @param lessForget use the less-forget constraint
+     * @param lessForget use the less-forget constraint, with the old classes' weights frozen;
+     *     false is the "CN" ablation: the old weights train, and the old classes' cosine scores
+     *     are distilled ({@link Distillation#scores})
      * @param lambdaBase {@code lambda_base = 5} for CIFAR-100 (Sec. 4.1; 10 on ImageNet)
      * @param adaptiveLambda scale lambda by {@code sqrt(|C_old| / |C_new|)} (eq. 7); otherwise
      *     {@code lambda = lambda_base}
@@ -190,19 +197,39 @@ public final class Lucir implements Method {
         ImageDataset data = state.memory().mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray f = net.features(b.x(), true);
-            // the scores the margin ranking compares: cosines (before sigma), or plain logits without CN
-            NDArray cos = cn ? net.cosine(f) : net.logits(f);
-            NDArray logits = cn ? cos.mul(net.sigma()) : cos;
-            StepLoss loss = new StepLoss().add("ce", ctx.classification(b, logits)).accuracyFrom(logits);
+            NDArray cos = scores(net, f);
+            StepLoss loss = crossEntropy(ctx, b, cos);
+            NDArray oldFeatures = teacher.features(b.x(), false);
             if (params.lessForget()) {
-                loss.add("less_forget", LessForget.loss(teacher.features(b.x(), false), f).mul((float) lambda));
+                loss.add("less_forget", LessForget.loss(oldFeatures, f).mul((float) lambda));
+            } else {
+                loss.add("distillation", Distillation.scores(cos.get(":, :" + old), scores(teacher, oldFeatures)));
             }
-            if (params.marginRanking()) {
-                loss.add("margin_ranking", MarginRanking.loss(cos, b.y(), old, params.margin(), k));
-            }
-            return loss;
-        }).withGroups(List.of(new ParamGroup("all-but-old-heads", n -> !isOldHead(n, p),
-                ctx.train().lr(), ctx.train().weightDecay()))));
+            return marginRanking(loss, b, cos, old, k);
+        }).withGroups(List.of(params.lessForget()
+                ? new ParamGroup("all-but-old-heads", n -> !isOldHead(n, p), ctx.train().lr(), ctx.train().weightDecay())
+                : new ParamGroup("all", n -> true, ctx.train().lr(), ctx.train().weightDecay()))));
+    }
+
+    /**
+     * @return the scores the margin ranking loss compares and the distillation pulls together: the
+     *     cosines (before sigma), or plain logits without cosine normalization
+     */
+    private NDArray scores(IncrementalNet network, NDArray features) {
+        return params.cosineNormalization() ? network.cosine(features) : network.logits(features);
+    }
+
+    /** @return the cross-entropy over all classes seen, on {@code sigma * cos} (or the logits) */
+    private StepLoss crossEntropy(PhaseContext ctx, Batch b, NDArray scores) {
+        NDArray logits = params.cosineNormalization() ? scores.mul(ctx.net().sigma()) : scores;
+        return new StepLoss().add("ce", ctx.classification(b, logits)).accuracyFrom(logits);
+    }
+
+    /** @return the loss with the margin ranking term added when it is on */
+    private StepLoss marginRanking(StepLoss loss, Batch b, NDArray scores, int old, int k) {
+        return params.marginRanking()
+                ? loss.add("margin_ranking", MarginRanking.loss(scores, b.y(), old, params.margin(), k))
+                : loss;
     }
 
     private ExemplarMemory newMemory(PhaseContext ctx) {
