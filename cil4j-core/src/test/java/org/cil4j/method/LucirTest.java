@@ -54,7 +54,7 @@ class LucirTest {
 
     private static Lucir.Params params(boolean lessForget, boolean balancedFinetune) {
         return Lucir.Params.of(null, 4, null, null, lessForget, null, null, null, null, null, null, balancedFinetune, null, null,
-                null);
+                null, null);
     }
 
     /** What a test does in the incremental phase. */
@@ -133,6 +133,49 @@ class LucirTest {
         });
     }
 
+    @Test
+    void balancedFinetuningTrainsTheClassWeightsOnlyAndHalvesTheSchedule() {
+        inIncrementalPhase(params(true), (lucir, net, inc, log) -> {
+            lucir.train(inc);
+            float[] head0 = net.headWeight(0).toFloatArray();
+            float[] head1 = net.headWeight(1).toFloatArray();
+            float sigma = net.sigma().getFloat();
+            float[] backbone = net.params().params().get("backbone.fc.weight").toFloatArray();
+            int before = log.size();
+            lucir.afterPhase(inc);
+
+            List<EpochRecord> ft = log.subList(before, log.size());
+            assertEquals(2, ft.size(), "two epochs of finetuning by default");
+            assertTrue(ft.stream().allMatch(r -> r.stage().equals("balanced-finetune")));
+            // the released code's 20 epochs at 0.01, times 0.1 after 10: here 2 epochs, after 1
+            assertEquals(0.01, ft.get(0).lr(), 1e-12);
+            assertEquals(0.001, ft.get(1).lr(), 1e-12);
+            assertEquals(Set.of("ce", "margin_ranking"), ft.get(0).losses().keySet(), "the margin ranking loss is kept");
+            assertFalse(Arrays.equals(head0, net.headWeight(0).toFloatArray()), "old-class weights train");
+            assertFalse(Arrays.equals(head1, net.headWeight(1).toFloatArray()), "new-class weights train");
+            assertEquals(sigma, net.sigma().getFloat(), 0f, "sigma stays as training left it");
+            assertArrayEquals(backbone, net.params().params().get("backbone.fc.weight").toFloatArray(), 0f,
+                    "the backbone stays frozen");
+        });
+    }
+
+    @Test
+    void theFinetuneScheduleDecaysHalfwayUnlessGiven() {
+        assertEquals(List.of(1), params(true).finetuneMilestones());
+        Lucir.Params release = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 20,
+                null, null, null);
+        assertEquals(List.of(10), release.finetuneMilestones());
+        Lucir.Params one = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 1,
+                null, null, null);
+        assertEquals(List.of(), one.finetuneMilestones());
+        Lucir.Params none = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 2,
+                null, List.of(), null);
+        assertEquals(List.of(), none.finetuneMilestones());
+        CilException e = assertThrows(CilException.class, () -> Lucir.Params.of(null, null, null, null, null, null, null,
+                null, null, null, null, true, 2, null, List.of(0), null));
+        assertTrue(e.getMessage().contains("finetuneMilestones"), e.getMessage());
+    }
+
     private static double norm(float[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) {
@@ -160,7 +203,7 @@ class LucirTest {
             assertTrue(b.getMessage().contains("model.lastRelu"), b.getMessage());
             // the ablation without cosine normalization takes the linear model, and refuses the cosine one
             Lucir.Params noCn = Lucir.Params.of(false, 4, null, null, null, null, null, null, null, null, null, true, null, null,
-                    null);
+                    null, null);
             new Lucir(noCn).train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
             CilException c = assertThrows(CilException.class, () -> new Lucir(noCn)
                     .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
