@@ -18,11 +18,14 @@ import ai.djl.ndarray.NDArray;
  *       independent of {@code T};
  *   <li>{@link #softCrossEntropy} is the batch mean of {@code -sum p_teacher^T log
  *       p_student^T}, which differs from the KL divergence by the teacher's entropy, a
- *       constant.
+ *       constant;
+ *   <li>{@link #scores} is the batch mean of {@code sum_c (s_c - s*_c)^2}, the distillation of
+ *       LUCIR with cosine normalization: no softmax and no temperature, the student's scores
+ *       are pulled toward the teacher's.
  * </ul>
  *
- * <p>All three take logits of shape (batch, classes), both of the same shape, and compute in
- * log space. Teacher logits must be finite.
+ * <p>All take outputs of shape (batch, classes), both of the same shape; the first three
+ * compute in log space. Teacher outputs must be finite.
  */
 public final class Distillation {
     /**
@@ -93,5 +96,24 @@ public final class Distillation {
         NDArray logStudent = student.div((float) temperature).logSoftmax(1);
         NDArray teacherProbs = teacher.stopGradient().div((float) temperature).softmax(1);
         return teacherProbs.mul(logStudent).sum(new int[] {1}).mean().neg();
+    }
+
+    /**
+     * The distillation of LUCIR without the less-forget constraint (Hou et al., CVPR 2019, the
+     * "CN" row of Table 3): the squared differences between the student's and the teacher's
+     * cosine scores on the old classes (before the scale {@code sigma}), summed over the classes
+     * and averaged over the batch. The released code's {@code --mimic_score} computes it as
+     * {@code MSELoss(old_scores, ref_scores) * num_old_classes}, FACIL's LUCIR likewise when the
+     * less-forget constraint is removed; the scores lie in [-1, 1], so no temperature is needed.
+     *
+     * @param student the student's scores on the old classes, shape (batch, classes)
+     * @param teacher the teacher's scores, same shape; treated as constants
+     * @return a scalar: {@code mean_i sum_c (student[i,c] - teacher[i,c])^2}
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public static NDArray scores(NDArray student, NDArray teacher) {
+        Checks.sameShape(student, "student", teacher, "teacher");
+        NDArray diff = student.sub(teacher.stopGradient());
+        return diff.mul(diff).sum(new int[] {1}).mean();
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.cil4j.CilException;
+import org.cil4j.method.Lucir;
 import org.cil4j.method.Method;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,13 @@ class ConfigFilesTest {
             ExperimentConfig cfg = ConfigLoader.load(CONFIGS.resolve(name), List.of());
             assertTrue(cfg.model().cosine() && !cfg.model().lastRelu(), name);
         }
+    }
+
+    @Test
+    void theCifar100ProtocolRunsNoBalancedFinetuningAsInTheReleasedCode() {
+        ExperimentConfig cfg = ConfigLoader.load(CONFIGS.resolve("cifar100-b50.json"), List.of());
+        assertFalse(Methods.bind("lucir", cfg.method().params(), Lucir.Params.class).balancedFinetune(),
+                "the released code finetunes on the balanced memory only in its ImageNet recipe");
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The paper protocol's config, {@code configs/cifar100-b50.json}, starts from its file and
  * completes its base phase and first incremental phase (imprinting, the LUCIR losses, herding,
- * class-balanced finetuning, NME), one epoch each. CIFAR-100 itself cannot be downloaded on the
+ * NME; no class-balanced finetuning, as in the released code's CIFAR-100 recipe), one epoch each. CIFAR-100 itself cannot be downloaded on the
  * machines this suite runs on, so the data is a stand-in written in the official binary format
  * ({@code cifar-100-binary/train.bin}, {@code test.bin}, {@code fine_label_names.txt}): 100
  * classes of noisy color patterns, which also pins the loader to that format.
@@ -63,7 +63,7 @@ class PaperProtocolConfigTest {
         writeCifar100(data.resolve("cifar-100-binary"), 4, 1);
         ExperimentConfig cfg = ConfigLoader.load(Path.of("..", "configs", "cifar100-b50.json"), List.of(
                 "data.dir=" + ConfigLoader.MAPPER.valueToTree(data.toString()), "train.epochs=1", "train.milestones=[]",
-                "threads=2", "runPhases=2", "method.params.finetuneEpochs=1"));
+                "threads=2", "runPhases=2"));
         RunResult r = new Experiment(cfg).output(tmp.resolve("run")).run();
 
         assertTrue(r.complete());

@@ -35,6 +35,40 @@ class DistillationTest {
     }
 
     @Test
+    void scoreDistillationIsTheSummedSquaredDifferenceAveragedOverTheBatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // differences (-0.5, 0.5, 0.5) and (-0.1, 0.3, -0.5): sums of squares 0.75 and 0.35
+            assertEquals(0.55, Distillation.scores(student(m), teacher(m)).getFloat(), TOL);
+            // cosine scores as LUCIR has them: (0.1, -0.3) and (-0.2, 0.3), sums 0.10 and 0.13;
+            // the released code's MSELoss * num_old_classes: (0.01 + 0.09 + 0.04 + 0.09) / 4 * 2
+            NDArray s = m.create(new float[][] {{0.5f, -0.2f}, {0.1f, 0.9f}});
+            NDArray t = m.create(new float[][] {{0.4f, 0.1f}, {0.3f, 0.6f}});
+            NDArray loss = Distillation.scores(s, t);
+            assertEquals(0.115, loss.getFloat(), TOL);
+            assertEquals(0, loss.getShape().dimension());
+            assertEquals(0, Distillation.scores(t, t).getFloat(), 0);
+        }
+    }
+
+    @Test
+    void scoreDistillationGradientFlowsToTheStudentOnly() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray s = m.create(new float[][] {{0.5f, -0.2f}, {0.1f, 0.9f}});
+            NDArray t = m.create(new float[][] {{0.4f, 0.1f}, {0.3f, 0.6f}});
+            s.setRequiresGradient(true);
+            t.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(Distillation.scores(s, t));
+            }
+            // d/ds of mean_i sum_c (s - t)^2 = 2 (s - t) / N, N = 2
+            assertArrayEquals(new float[] {0.1f, -0.3f, -0.2f, 0.3f}, s.getGradient().toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[4], t.getGradient().toFloatArray(), 0f);
+            NDArray narrow = m.create(new float[][] {{1f}, {2f}});
+            assertThrows(IllegalArgumentException.class, () -> Distillation.scores(s, narrow));
+        }
+    }
+
+    @Test
     void resultIsAScalar() {
         try (NDManager m = NDManager.newBaseManager()) {
             assertEquals(0, Distillation.kl(student(m), teacher(m), 2).getShape().dimension());

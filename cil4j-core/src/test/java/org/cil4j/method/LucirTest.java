@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.cil4j.CilException;
 import org.cil4j.data.ImageDataset;
@@ -48,31 +49,54 @@ class LucirTest {
     }
 
     private static Lucir.Params params(boolean balancedFinetune) {
-        return Lucir.Params.of(null, 4, null, null, null, null, null, null, null, null, null, balancedFinetune, null, null, null);
+        return params(true, balancedFinetune);
+    }
+
+    private static Lucir.Params params(boolean lessForget, boolean balancedFinetune) {
+        return Lucir.Params.of(null, 4, null, null, lessForget, null, null, null, null, null, null, balancedFinetune, null, null,
+                null, null);
+    }
+
+    /** What a test does in the incremental phase. */
+    private interface IncrementalPhase {
+        void run(Lucir lucir, IncrementalNet net, PhaseContext inc, List<EpochRecord> log);
+    }
+
+    /**
+     * Trains the base phase of two classes on a cosine network, adds the second head, and hands
+     * the incremental phase, not yet trained, to {@code body}.
+     */
+    private static void inIncrementalPhase(Lucir.Params params, IncrementalPhase body) {
+        ImageDataset train = data();
+        try (NDManager root = NDManager.newBaseManager();
+                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, SIDE, 3, root);
+                Lucir lucir = new Lucir(params)) {
+            List<EpochRecord> log = new ArrayList<>();
+            body.run(lucir, net, afterBasePhase(lucir, net, train, root, log), log);
+        }
+    }
+
+    private static PhaseContext afterBasePhase(Lucir lucir, IncrementalNet net, ImageDataset train, NDManager root,
+            List<EpochRecord> log) {
+        Scenario scenario = new Scenario(new int[] {0, 1, 2, 3}, new int[] {2, 2}, false, train.classNames());
+        TrainConfig recipe = TrainConfig.of(2, 8, 0.05, null, null, null, null, Augment.NONE, 16);
+        Trainer trainer = new Trainer(root, Normalization.of(train), 0.9, 3, TrainListener.NONE);
+        net.addHead(2);
+        PhaseContext base = new PhaseContext(0, scenario, net, train, recipe, trainer, root, 3, log);
+        lucir.train(base);
+        lucir.afterPhase(base);
+        net.addHead(2);
+        return new PhaseContext(1, scenario, net, train, recipe, trainer, root, 3, log);
     }
 
     @Test
     void oldHeadsStayBitForBitFrozenInAnIncrementalPhase() {
-        ImageDataset train = data();
-        Scenario scenario = new Scenario(new int[] {0, 1, 2, 3}, new int[] {2, 2}, false, train.classNames());
-        TrainConfig recipe = TrainConfig.of(2, 8, 0.05, null, null, null, null, Augment.NONE, 16);
-        try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, SIDE, 3, root);
-                Lucir lucir = new Lucir(params(false))) {
-            Trainer trainer = new Trainer(root, Normalization.of(train), 0.9, 3, TrainListener.NONE);
-            List<EpochRecord> log = new ArrayList<>();
-            net.addHead(2);
-            PhaseContext base = new PhaseContext(0, scenario, net, train, recipe, trainer, root, 3, log);
-            lucir.train(base);
-            lucir.afterPhase(base);
+        inIncrementalPhase(params(false), (lucir, net, inc, log) -> {
             assertEquals(2, lucir.classMeans().length);
-
-            net.addHead(2);
             float[] head0 = net.headWeight(0).toFloatArray();
             float[] backbone = net.params().params().get("backbone.fc.weight").toFloatArray();
             float[] head1Random = net.headWeight(1).toFloatArray();
             int paramArrays = ((BaseNDManager) net.params().manager()).getManagedArrays().size();
-            PhaseContext inc = new PhaseContext(1, scenario, net, train, recipe, trainer, root, 3, log);
             Lucir.imprint(inc);
             float[] imprinted = net.headWeight(1).toFloatArray();
             double oldNorm = (norm(head0, 0, 256) + norm(head0, 256, 512)) / 2;
@@ -89,11 +113,67 @@ class LucirTest {
             EpochRecord last = log.get(log.size() - 1);
             assertTrue(last.losses().containsKey("less_forget") && last.losses().containsKey("margin_ranking"),
                     "all loss terms are logged: " + last.losses());
+            assertFalse(last.losses().containsKey("distillation"), "the scores are distilled only without less-forget");
 
             lucir.afterPhase(inc);
             assertEquals(4, lucir.classMeans().length);
             assertEquals(16, (int) lucir.memoryReport().get("samples"));
-        }
+        });
+    }
+
+    @Test
+    void withoutLessForgetTheOldHeadsTrainAndTheirScoresAreDistilled() {
+        inIncrementalPhase(params(false, false), (lucir, net, inc, log) -> {
+            float[] head0 = net.headWeight(0).toFloatArray();
+            lucir.train(inc);
+            assertFalse(Arrays.equals(head0, net.headWeight(0).toFloatArray()), "the old-class weights train (CN row)");
+            EpochRecord last = log.get(log.size() - 1);
+            assertEquals(Set.of("ce", "distillation", "margin_ranking"), last.losses().keySet());
+            assertTrue(last.losses().get("distillation") > 0, "the scores drift from the old model's: " + last.losses());
+        });
+    }
+
+    @Test
+    void balancedFinetuningTrainsTheClassWeightsOnlyAndHalvesTheSchedule() {
+        inIncrementalPhase(params(true), (lucir, net, inc, log) -> {
+            lucir.train(inc);
+            float[] head0 = net.headWeight(0).toFloatArray();
+            float[] head1 = net.headWeight(1).toFloatArray();
+            float sigma = net.sigma().getFloat();
+            float[] backbone = net.params().params().get("backbone.fc.weight").toFloatArray();
+            int before = log.size();
+            lucir.afterPhase(inc);
+
+            List<EpochRecord> ft = log.subList(before, log.size());
+            assertEquals(2, ft.size(), "two epochs of finetuning by default");
+            assertTrue(ft.stream().allMatch(r -> r.stage().equals("balanced-finetune")));
+            // the released code's 20 epochs at 0.01, times 0.1 after 10: here 2 epochs, after 1
+            assertEquals(0.01, ft.get(0).lr(), 1e-12);
+            assertEquals(0.001, ft.get(1).lr(), 1e-12);
+            assertEquals(Set.of("ce", "margin_ranking"), ft.get(0).losses().keySet(), "the margin ranking loss is kept");
+            assertFalse(Arrays.equals(head0, net.headWeight(0).toFloatArray()), "old-class weights train");
+            assertFalse(Arrays.equals(head1, net.headWeight(1).toFloatArray()), "new-class weights train");
+            assertEquals(sigma, net.sigma().getFloat(), 0f, "sigma stays as training left it");
+            assertArrayEquals(backbone, net.params().params().get("backbone.fc.weight").toFloatArray(), 0f,
+                    "the backbone stays frozen");
+        });
+    }
+
+    @Test
+    void theFinetuneScheduleDecaysHalfwayUnlessGiven() {
+        assertEquals(List.of(1), params(true).finetuneMilestones());
+        Lucir.Params release = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 20,
+                null, null, null);
+        assertEquals(List.of(10), release.finetuneMilestones());
+        Lucir.Params one = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 1,
+                null, null, null);
+        assertEquals(List.of(), one.finetuneMilestones());
+        Lucir.Params none = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 2,
+                null, List.of(), null);
+        assertEquals(List.of(), none.finetuneMilestones());
+        CilException e = assertThrows(CilException.class, () -> Lucir.Params.of(null, null, null, null, null, null, null,
+                null, null, null, null, true, 2, null, List.of(0), null));
+        assertTrue(e.getMessage().contains("finetuneMilestones"), e.getMessage());
     }
 
     private static double norm(float[] v, int from, int to) {
@@ -122,7 +202,7 @@ class LucirTest {
                     .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(b.getMessage().contains("model.lastRelu"), b.getMessage());
             // the ablation without cosine normalization takes the linear model, and refuses the cosine one
-            Lucir.Params noCn = Lucir.Params.of(false, 4, null, null, null, null, null, null, null, null, null, true, null,
+            Lucir.Params noCn = Lucir.Params.of(false, 4, null, null, null, null, null, null, null, null, null, true, null, null,
                     null, null);
             new Lucir(noCn).train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
             CilException c = assertThrows(CilException.class, () -> new Lucir(noCn)
