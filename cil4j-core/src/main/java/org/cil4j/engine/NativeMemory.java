@@ -12,48 +12,79 @@ import org.slf4j.LoggerFactory;
  * <p>glibc serves an allocation of at least {@code M_MMAP_THRESHOLD} bytes (128 KiB at start)
  * with its own {@code mmap} and unmaps it on free; but each time such a block is freed it raises
  * the threshold to that block's size (up to 32 MiB). After the first few freed activations,
- * tensors of a few MiB come from the heap arenas instead, where fragmentation keeps the freed
- * pages resident: a run's resident memory then creeps by tens of MiB every phase with no live
- * tensor behind it ({@code BoundedMemoryTest} measured 549 MiB after phase 1 and 694 MiB after
- * phase 8 of a small iCaRL run). Setting the threshold explicitly turns the dynamic adjustment
- * off, so large tensors keep coming from {@code mmap} and go back to the system when freed
- * (the same run stays at 490-500 MiB).
+ * tensors of a few MiB come from the heap arenas instead, where fragmentation keeps freed pages
+ * resident: a run's resident memory crept by tens of MiB every phase with no live tensor behind
+ * it ({@code BoundedMemoryTest} measured 549 MiB after phase 1 and 694 MiB after phase 8 of a
+ * small iCaRL run).
  *
- * <p>{@link #tune()} does it in this process through {@code mallopt}, so it holds for a library
- * user's own JVM too; the {@code cil} launcher also sets {@code MALLOC_MMAP_THRESHOLD_}, which
- * covers allocations made before the engine starts. A process that preloads another allocator
- * (tcmalloc) is left as it is: its {@code mallopt} is a no-op. Set the system property {@code
- * cil4j.mallocMmapThreshold} to a byte count to choose the threshold, or to 0 to leave glibc's
- * dynamic threshold alone.
+ * <p>Two ways out were measured. Fixing the threshold ({@code mallopt(M_MMAP_THRESHOLD)}) keeps
+ * resident memory flat but makes every large tensor a fresh {@code mmap} whose pages the kernel
+ * zeroes: training ran 3-5 times slower (a small-CNN phase took 34-37 s instead of 5-12 s). So
+ * {@link #release()} instead hands the arenas' free pages back with {@code malloc_trim(0)} once
+ * a phase is over (the experiment calls it after each phase's evaluation), which costs
+ * milliseconds and leaves the step's speed alone. A process that preloads another allocator
+ * (tcmalloc, which {@code ./cil} uses where the machine has it) is left as it is.
+ *
+ * <p>The system property {@code cil4j.mallocMmapThreshold} (bytes) fixes the threshold as well,
+ * for who prefers flat memory to speed; it is unset by default.
  */
 public final class NativeMemory {
     private static final Logger LOG = LoggerFactory.getLogger(NativeMemory.class);
     /** glibc's {@code M_MMAP_THRESHOLD} parameter of {@code mallopt}. */
     private static final int M_MMAP_THRESHOLD = -3;
-    /** glibc's initial threshold; fixing it there is what {@code MALLOC_MMAP_THRESHOLD_=131072} does. */
-    public static final int DEFAULT_THRESHOLD = 128 * 1024;
 
-    private static volatile Boolean tuned;
+    private static volatile Function trim;
+    private static volatile boolean started;
 
     private NativeMemory() {}
 
     /**
-     * Fixes glibc's mmap threshold once per process (later calls do nothing).
-     *
-     * @return whether the threshold is now fixed by this call or an earlier one
+     * Prepares the calls once per process (later calls do nothing): finds glibc's {@code
+     * malloc_trim}, and applies {@code cil4j.mallocMmapThreshold} when it is set.
      */
-    public static synchronized boolean tune() {
-        if (tuned != null) {
-            return tuned;
+    public static synchronized void tune() {
+        if (started) {
+            return;
         }
-        tuned = apply(threshold());
-        return tuned;
+        started = true;
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return;
+        }
+        String preload = System.getenv("LD_PRELOAD");
+        if (preload != null && !preload.isBlank()) {
+            LOG.debug("LD_PRELOAD={}: leaving the allocator alone", preload);
+            return;
+        }
+        try {
+            NativeLibrary c = NativeLibrary.getInstance("c");
+            trim = c.getFunction("malloc_trim");
+            int threshold = threshold();
+            if (threshold > 0) {
+                int ok = c.getFunction("mallopt").invokeInt(new Object[] {M_MMAP_THRESHOLD, threshold});
+                LOG.info("mallopt(M_MMAP_THRESHOLD, {}) -> {}: flat native memory, slower training", threshold, ok);
+            }
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            // not glibc (musl has neither call), or no JNA native support: nothing to do
+            LOG.debug("glibc's malloc_trim is not available: {}", e.toString());
+        }
+    }
+
+    /**
+     * Returns the allocator's free pages to the system ({@code malloc_trim(0)}); a no-op where
+     * glibc is not the allocator.
+     */
+    public static void release() {
+        tune();
+        Function t = trim;
+        if (t != null) {
+            t.invokeInt(new Object[] {0});
+        }
     }
 
     static int threshold() {
         String v = System.getProperty("cil4j.mallocMmapThreshold");
         if (v == null || v.isBlank()) {
-            return DEFAULT_THRESHOLD;
+            return 0;
         }
         try {
             int t = Integer.parseInt(v.trim());
@@ -62,29 +93,7 @@ public final class NativeMemory {
             }
             return t;
         } catch (NumberFormatException e) {
-            throw new org.cil4j.CilException(
-                    "-Dcil4j.mallocMmapThreshold must be a byte count (0 leaves glibc's allocator alone), not '" + v + "'");
-        }
-    }
-
-    private static boolean apply(int threshold) {
-        if (threshold == 0 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return false;
-        }
-        String preload = System.getenv("LD_PRELOAD");
-        if (preload != null && !preload.isBlank()) {
-            LOG.debug("LD_PRELOAD={}: leaving the allocator's settings alone", preload);
-            return false;
-        }
-        try {
-            Function mallopt = NativeLibrary.getInstance("c").getFunction("mallopt");
-            int ok = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, threshold});
-            LOG.debug("mallopt(M_MMAP_THRESHOLD, {}) -> {}", threshold, ok);
-            return ok == 1;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            // not glibc (musl has no such knob), or no JNA native support: nothing to tune
-            LOG.debug("could not set glibc's mmap threshold: {}", e.toString());
-            return false;
+            throw new org.cil4j.CilException("-Dcil4j.mallocMmapThreshold must be a byte count, not '" + v + "'");
         }
     }
 }

@@ -389,6 +389,7 @@ public final class Experiment {
                     if (ev.nme() != null) {
                         nme = (nme == null ? AccuracyMatrix.empty() : nme).withRow(ev.nme(), ev.counts());
                     }
+                    org.cil4j.engine.NativeMemory.release(); // the phase's freed tensors go back to the system
                     Map<String, Object> mem = method.memoryReport();
                     phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
                             evalSecs, MemoryProbe.peakRssMb(), cnn.accuracyAfter(p), aware.accuracyAfter(p),

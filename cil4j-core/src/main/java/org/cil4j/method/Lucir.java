@@ -310,7 +310,10 @@ public final class Lucir implements Method {
             float[] w = Imprinting.weights(ctx.features(net, cls, false), oldWeights);
             System.arraycopy(w, 0, flat, c * d, d);
         }
-        net.headWeight(p).set(flat);
+        NDArray head = net.headWeight(p);
+        try (NDArray imprinted = head.getManager().create(flat, head.getShape())) {
+            head.set(new ai.djl.ndarray.index.NDIndex(":"), imprinted); // not set(float[]): see StateReader.copyInto
+        }
     }
 
     @Override
