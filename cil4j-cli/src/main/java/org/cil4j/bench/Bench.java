@@ -18,10 +18,10 @@ import org.cil4j.data.ImageDataset;
 import org.cil4j.eval.Evaluator;
 import org.cil4j.experiment.MemoryProbe;
 import org.cil4j.loss.CrossEntropy;
-import org.cil4j.loss.IcarlLoss;
 import org.cil4j.loss.LessForget;
 import org.cil4j.loss.MarginRanking;
 import org.cil4j.method.HeadDistillation;
+import org.cil4j.method.IcarlVariant;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.model.ModelConfig;
 import org.cil4j.scenario.Scenario;
@@ -44,7 +44,8 @@ import org.cil4j.train.Trainer;
  * <p>Every training step goes through the real {@link Trainer} (per-step manager, gradient
  * collector, {@code Sgd}, CIFAR augmentation in the background {@link BatchStream}), with the
  * methods' losses built from the same loss functions, in the same order, as the methods build
- * them; the scenario is phase 1 of a 50 + 10 class split (the old model knows 50 classes). A
+ * them (BenchTest checks each copy against its registered method's phase-1 stage, term by term
+ * and rate by rate); the scenario is phase 1 of a 50 + 10 class split (the old model knows 50 classes). A
  * step is timed between the trainer's consecutive batch callbacks; each repeat runs one epoch of
  * {@code 1 + iterations} batches (the first, which starts the stage, is not timed), and the
  * variants take turns repeat by repeat so that the step-cost ratios are paired.
@@ -107,9 +108,12 @@ public final class Bench {
         }
     }
 
-    /** One training variant: a network and its loss. */
-    private record Variant(String name, IncrementalNet net, Stage.BatchLoss loss, List<ParamGroup> groups,
-            int labelFrom, ImageDataset secondary) {}
+    /**
+     * One training variant: a network and its loss, with the old model the loss distills from
+     * (null for plain CE) and the registered method it stands for (BenchTest compares the two).
+     */
+    record Variant(String name, String method, IncrementalNet net, IncrementalNet old, Stage.BatchLoss loss,
+            List<ParamGroup> groups, int labelFrom, ImageDataset secondary) {}
 
     private final BenchOptions o;
     private final PrintStream log;
@@ -119,7 +123,17 @@ public final class Bench {
     private final List<AutoCloseable> closing = new ArrayList<>();
     private long dataSeed = 1;
 
-    private Bench(BenchOptions o, PrintStream log, NDManager root) {
+    /** @return the input normalization of every step */
+    Normalization norm() {
+        return norm;
+    }
+
+    /** @return phase 1 of 50 + 10 classes, the scenario every step runs in */
+    Scenario scenario() {
+        return scenario;
+    }
+
+    Bench(BenchOptions o, PrintStream log, NDManager root) {
         this.o = o;
         this.log = log;
         this.root = root;
@@ -263,7 +277,7 @@ public final class Bench {
                 String.format(Locale.ROOT, ">= %.2f", atLeast), m >= atLeast);
     }
 
-    private List<Variant> variants() {
+    List<Variant> variants() {
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
         ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
         List<Variant> out = new ArrayList<>();
@@ -272,29 +286,30 @@ public final class Bench {
         IncrementalNet plain = net(linear);
         plain.addHead(OLD);
         plain.addHead(NEW);
-        out.add(new Variant("plain CE", plain, b -> {
+        out.add(new Variant("plain CE", "finetune", plain, null, b -> {
             NDArray logits = plain.logits(plain.features(b.x(), true));
             return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits);
         }, all, 0, null));
 
-        // LwF (method.Lwf): CE on the new head's labels + 0.25 * T^2 KL on the old heads.
+        // LwF (method.Lwf): CE over the new classes' logits alone + 0.25 * T^2 KL on the old heads.
         IncrementalNet lwf = net(linear);
         IncrementalNet lwfOld = oldModel(lwf);
-        out.add(new Variant("LwF", lwf, b -> {
+        out.add(new Variant("LwF", "lwf", lwf, lwfOld, b -> {
             NDArray logits = lwf.logits(lwf.features(b.x(), true));
             NDArray teacher = lwfOld.logits(lwfOld.features(b.x(), false)).stopGradient();
             NDArray kd = HeadDistillation.oldHeads(logits, teacher, lwf.headSizes(), lwfOld.numHeads(), false, T);
-            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).add("kd_old", kd.mul(KD_WEIGHT))
+            return new StepLoss().add("ce", CrossEntropy.from(logits, b.y(), OLD)).add("kd_old", kd.mul(KD_WEIGHT))
                     .accuracyFrom(logits);
         }, all, OLD, null));
 
-        // iCaRL (method.Icarl): sigmoid BCE with the old model's outputs as targets, on new data + exemplars.
+        // iCaRL (method.Icarl): its default loss variant (pycil: CE over the seen classes + soft CE at
+        // T=2 toward the old model's logits), on new data + exemplars.
         IncrementalNet icarl = net(linear);
         IncrementalNet icarlOld = oldModel(icarl);
-        out.add(new Variant("iCaRL", icarl, b -> {
+        out.add(new Variant("iCaRL", "icarl", icarl, icarlOld, b -> {
             NDArray logits = icarl.logits(icarl.features(b.x(), true));
-            NDArray target = icarlOld.logits(icarlOld.features(b.x(), false));
-            return new StepLoss().add("bce", IcarlLoss.loss(logits, target, b.y(), OLD)).accuracyFrom(logits);
+            NDArray target = icarlOld.logits(icarlOld.features(b.x(), false)).stopGradient();
+            return IcarlVariant.PYCIL.loss(logits, target, b.y(), OLD);
         }, all, 0, null));
 
         // LUCIR (method.Lucir): cosine classifier, CE + less-forget + margin ranking, old heads frozen.
@@ -302,7 +317,7 @@ public final class Bench {
         IncrementalNet lucirOld = oldModel(lucir);
         float lambda = (float) LessForget.adaptiveLambda(5.0, OLD, NEW);
         int k = Math.min(MarginRanking.DEFAULT_K, NEW);
-        out.add(new Variant("LUCIR", lucir, b -> {
+        out.add(new Variant("LUCIR", "lucir", lucir, lucirOld, b -> {
             NDArray f = lucir.features(b.x(), true);
             NDArray cos = lucir.cosine(f);
             NDArray logits = cos.mul(lucir.sigma());
@@ -319,7 +334,7 @@ public final class Bench {
         IncrementalNet expert = dr.frozenCopy();
         closing.add(expert);
         ImageDataset reserved = dataset(5 * OLD, 0, OLD);
-        out.add(new Variant("DR target", dr, b -> {
+        out.add(new Variant("DR target", "dr", dr, drOld, b -> {
             Batch sec = b.secondary();
             int n = b.size();
             NDArray x = b.x().concat(sec.x(), 0);
@@ -351,7 +366,7 @@ public final class Bench {
     }
 
     /** Synthetic images: uniform random bytes, labels uniform in [from, to). */
-    private ImageDataset dataset(int size, int from, int to) {
+    ImageDataset dataset(int size, int from, int to) {
         SplittableRandom rnd = new SplittableRandom(dataSeed++);
         byte[] px = new byte[size * 3 * 32 * 32];
         rnd.nextBytes(px);

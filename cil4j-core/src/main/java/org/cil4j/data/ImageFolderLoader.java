@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Loads ImageNet-style folders: {@code root/train/<class>/*} and {@code root/val/<class>/*}, each
@@ -42,7 +45,9 @@ import javax.imageio.ImageIO;
  * profiles are ignored, as in PIL's {@code convert("RGB")}) and resized with {@link
  * ImageResize}. The result is deterministic: classes in label order, files sorted by name within
  * a class. Hidden files (names starting with '.') are skipped; any other file that is not an
- * image is an error.
+ * image is an error, and so is a truncated image (a JPEG whose decoder reports the file cut
+ * short, which {@link ImageIO#read} would return with its missing rows filled in gray), as PIL
+ * refuses one by default.
  *
  * <p>With a {@link DecodedCache}, the decoded dataset is stored on disk and later loads of the
  * same files at the same size read it back instead of decoding.
@@ -427,7 +432,9 @@ public final class ImageFolderLoader {
     private void decodeInto(Path file, byte[] dst, int off) {
         BufferedImage img;
         try {
-            img = ImageIO.read(file.toFile());
+            img = read(file);
+        } catch (CilException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new CilException("cannot decode image " + file + ": " + e.getMessage(), e);
         }
@@ -445,6 +452,42 @@ public final class ImageFolderLoader {
             System.arraycopy(chw, 0, dst, off, chw.length);
         } else {
             ImageResize.resizeChw(chw, 0, 3, h, w, dst, off, height, width);
+        }
+    }
+
+    /**
+     * Decodes an image as {@link ImageIO#read} does, but fails where the decoder warns that the
+     * file is cut short rather than returning what it could decode.
+     *
+     * @param file an image file
+     * @return the image, or null when no reader recognizes the file
+     * @throws IOException when the file cannot be read or decoded
+     * @throws CilException naming the file when it is truncated
+     */
+    private static BufferedImage read(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                return null;
+            }
+            ImageReader reader = readers.next();
+            List<String> truncated = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> {
+                String w = warning.toLowerCase(java.util.Locale.ROOT);
+                if (w.contains("truncated") || w.contains("premature end")) {
+                    truncated.add(warning);
+                }
+            });
+            try {
+                reader.setInput(in, true, true);
+                BufferedImage img = reader.read(0, reader.getDefaultReadParam());
+                if (!truncated.isEmpty()) {
+                    throw new CilException("cannot decode image " + file + ": the file is truncated (" + truncated.get(0) + ")");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
         }
     }
 

@@ -5,12 +5,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
-import org.cil4j.method.PhaseContext;
-import org.cil4j.model.IncrementalNet;
 import org.cil4j.util.Rng;
 
 /**
@@ -33,6 +32,10 @@ import org.cil4j.util.Rng;
  * <p>This class is also the one place where exemplars are mixed into a phase's training data
  * ({@link #mix}) and where the nearest-mean-of-exemplars class means are computed ({@link
  * #classMeans}), so every rehearsal method shares the same code.
+ *
+ * <p>The memory knows nothing of phases or networks: callers hand it the images, the class
+ * range and a feature function (images to one feature row per image), so it can be used and
+ * tested without a trainer.
  */
 public final class ExemplarMemory {
     /** How exemplars are chosen. */
@@ -111,18 +114,19 @@ public final class ExemplarMemory {
      * Chooses the exemplars of the phase's new classes with the network as trained in this
      * phase, then shrinks the old classes to the new quota.
      *
-     * @param ctx the phase just trained
-     * @param net the network to extract herding features with
+     * @param phaseData the training images of the phase just trained
+     * @param oldClasses classes seen before that phase (the first new class)
+     * @param seen classes seen after it
+     * @param features the network's features of some images, one row per image (inference
+     *     mode, no flip); called only for herding
      */
-    public void update(PhaseContext ctx, IncrementalNet net) {
-        ImageDataset data = ctx.phaseData();
-        int quota = quota(ctx.seen());
-        for (int c = ctx.oldClasses(); c < ctx.seen(); c++) {
-            ImageDataset classData = data.subset(data.indicesOf(c));
-            float[][] features = selection == Selection.HERDING ? ctx.features(net, classData, false) : null;
-            add(c, classData, features, quota);
+    public void update(ImageDataset phaseData, int oldClasses, int seen, Function<ImageDataset, float[][]> features) {
+        int quota = quota(seen);
+        for (int c = oldClasses; c < seen; c++) {
+            ImageDataset classData = phaseData.subset(phaseData.indicesOf(c));
+            add(c, classData, selection == Selection.HERDING ? features.apply(classData) : null, quota);
         }
-        shrink(ctx.seen());
+        shrink(seen);
     }
 
     /**
@@ -178,7 +182,7 @@ public final class ExemplarMemory {
 
     /**
      * Saves the choice of exemplars: for each class, the indices of its stored images among
-     * its training images ({@link PhaseContext#classData}).
+     * its training images (all training images labelled with the class, in dataset order).
      *
      * @param w the checkpoint writer
      * @param prefix entry name prefix, e.g. "memory."
@@ -189,19 +193,31 @@ public final class ExemplarMemory {
         }
     }
 
+    /** Turns the positions a checkpoint stored for a class back into its images. */
+    @FunctionalInterface
+    public interface StoredSamples {
+        /**
+         * @param name the entry the positions were saved under
+         * @param cls the class
+         * @return the images at those positions among the class's training images, in the
+         *     stored order
+         */
+        ImageDataset get(String name, int cls);
+    }
+
     /**
      * Restores what {@link #save} wrote into an empty memory.
      *
      * @param r the checkpoint reader
      * @param prefix the prefix used when saving
-     * @param ctx the phase about to run (its training data)
+     * @param stored resolves each class's saved positions to images (and validates them)
      */
-    public void load(StateReader r, String prefix, PhaseContext ctx) {
+    public void load(StateReader r, String prefix, StoredSamples stored) {
         if (!classes.isEmpty()) {
             throw new IllegalStateException("load into a memory that holds exemplars");
         }
         for (int c = 0; r.has(prefix + "class." + c); c++) {
-            classes.add(ctx.storedSamples(r, prefix + "class." + c, c, "exemplar"));
+            classes.add(stored.get(prefix + "class." + c, c));
             rankings.add(r.ints(prefix + "class." + c));
         }
     }
@@ -252,16 +268,16 @@ public final class ExemplarMemory {
      * each image's normalized feature is averaged with that of its horizontal mirror first, as
      * the iCaRL and LUCIR released code compute them.
      *
-     * @param ctx the phase (feature extraction)
-     * @param net the network
+     * @param features the network's features of some images, one row per image (inference
+     *     mode, no flip)
      * @param flip also use the mirrored images
      * @return one mean per stored class, incremental order
      */
-    public float[][] classMeans(PhaseContext ctx, IncrementalNet net, boolean flip) {
+    public float[][] classMeans(Function<ImageDataset, float[][]> features, boolean flip) {
         float[][] means = new float[classes.size()][];
         for (int c = 0; c < classes.size(); c++) {
             ImageDataset d = classes.get(c);
-            means[c] = mean(ctx.features(net, d, false), flip ? ctx.features(net, flipped(d), false) : null);
+            means[c] = mean(features.apply(d), flip ? features.apply(flipped(d)) : null);
         }
         return means;
     }

@@ -182,8 +182,8 @@ public final class Icarl implements Method {
     public void afterPhase(PhaseContext ctx) {
         ensureMemory(ctx);
         if (rehearsal) {
-            state.memory().update(ctx, ctx.net());
-            state.means(state.memory().classMeans(ctx, ctx.net(), params.nmeFlip()));
+            state.memory().update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(ctx.net(), d, false));
+            state.means(state.memory().classMeans(d -> ctx.features(ctx.net(), d, false), params.nmeFlip()));
         }
         state.snapshot(ctx.net());
     }

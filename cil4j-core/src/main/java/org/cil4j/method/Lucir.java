@@ -323,7 +323,7 @@ public final class Lucir implements Method {
             state.memory(newMemory(ctx));
         }
         ExemplarMemory memory = state.memory();
-        memory.update(ctx, net);
+        memory.update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(net, d, false));
         if (ctx.phase() > 0 && params.balancedFinetune()) {
             // the class weights only: the released code leaves sigma out of the optimizer
             ctx.fit(ctx.stage("balanced-finetune", memory.dataset(), finetuneLoss(ctx))
@@ -331,7 +331,7 @@ public final class Lucir implements Method {
                             params.finetuneLr(), ctx.train().weightDecay())))
                     .withSchedule(params.finetuneEpochs(), params.finetuneMilestones(), ctx.train().gamma()));
         }
-        state.means(memory.classMeans(ctx, net, params.nmeFlip()));
+        state.means(memory.classMeans(d -> ctx.features(net, d, false), params.nmeFlip()));
         state.snapshot(net);
     }
 

@@ -89,7 +89,7 @@ final class RehearsalState implements AutoCloseable {
     void load(StateReader r, PhaseContext ctx, ExemplarMemory fresh) {
         memory = fresh;
         if (memory != null) {
-            memory.load(r, "memory.", ctx);
+            memory.load(r, "memory.", (name, c) -> ctx.storedSamples(r, name, c, "exemplar"));
         }
         if (r.names().stream().anyMatch(n -> n.startsWith("old."))) {
             snapshot(ctx.net());

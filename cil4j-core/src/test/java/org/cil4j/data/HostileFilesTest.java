@@ -36,7 +36,7 @@ class HostileFilesTest {
     @TempDir
     Path tmp;
 
-    /** What happened to each mutation, for the assertion messages. */
+    /** What happened to each mutation ("x.png truncated: rejected" -> count), for the assertions. */
     private final Map<String, Integer> outcomes = new TreeMap<>();
 
     /** Loads the file set; returns normally when the content was accepted. */
@@ -83,25 +83,44 @@ class HostileFilesTest {
         byte[] orig = Files.readAllBytes(file);
         load.run(); // the intact file loads
         int i = 0;
-        for (byte[] t : truncations(orig)) {
-            check(file, t, load, truncationMustFail.test(t.length), "truncated to " + t.length + " of " + orig.length + " bytes");
+        List<byte[]> cuts = truncations(orig);
+        for (byte[] t : cuts) {
+            check(file, t, load, truncationMustFail.test(t.length), "truncated",
+                    "truncated to " + t.length + " of " + orig.length + " bytes");
         }
-        for (byte[] f : bitFlips(orig, file.getFileName().toString().hashCode())) {
-            check(file, f, load, flipMustFail, "bit flip #" + i++);
+        List<byte[]> flips = bitFlips(orig, file.getFileName().toString().hashCode());
+        for (byte[] f : flips) {
+            check(file, f, load, flipMustFail, "bit flip", "bit flip #" + i++);
         }
         Files.write(file, orig);
+        load.run(); // and loads again once restored
+        String name = tmp.relativize(file).toString();
+        // every damaged copy was either rejected with a message naming the file or accepted, and the
+        // loader noticed the damage at least once per kind that can be told from data
+        assertEquals(cuts.size(), count(name + " truncated"), outcomes.toString());
+        assertEquals(flips.size(), count(name + " bit flip"), outcomes.toString());
+        assertTrue(count(name + " truncated: rejected") > 0, name + ": no truncated copy was rejected " + outcomes);
+        if (flipMustFail) {
+            assertEquals(flips.size(), count(name + " bit flip: rejected"), outcomes.toString());
+        }
     }
 
-    private void check(Path file, byte[] content, Load load, boolean mustFail, String what) throws Exception {
+    /** @return how many mutations have an outcome key starting with {@code prefix} */
+    private int count(String prefix) {
+        return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(Map.Entry::getValue).sum();
+    }
+
+    private void check(Path file, byte[] content, Load load, boolean mustFail, String kind, String what) throws Exception {
         Files.write(file, content);
         String name = file.getFileName() + " " + what;
+        String key = tmp.relativize(file) + " " + kind;
         boolean loaded = false;
         try {
             load.run();
             loaded = true;
-            outcomes.merge(file.getFileName() + ": loaded", 1, Integer::sum);
+            outcomes.merge(key + ": loaded", 1, Integer::sum);
         } catch (CilException e) {
-            outcomes.merge(file.getFileName() + ": CilException", 1, Integer::sum);
+            outcomes.merge(key + ": rejected", 1, Integer::sum);
             assertTrue(e.getMessage() != null && e.getMessage().contains(file.getFileName().toString()),
                     name + ": the message does not name the file: " + e.getMessage());
         } catch (Throwable e) {
@@ -150,8 +169,11 @@ class HostileFilesTest {
             assertTrue(ImageIO.write(TestFiles.solid(8, 8, 0x993366), "jpg", root.resolve("train/" + c + "/y.jpg").toFile()));
         }
         for (String f : List.of("train/a/x.png", "train/b/y.jpg")) {
-            // a damaged image may still decode to some pixels; what matters is a clean error otherwise
-            fuzz(root.resolve(f), () -> new ImageFolderLoader(8, 8).withThreads(1).load(root, "train"), false, false);
+            // a flipped bit may still decode to some pixels, but a cut image is missing data, except a
+            // PNG cut inside its closing 12-byte IEND chunk, which ends after the last pixel
+            long size = Files.size(root.resolve(f));
+            java.util.function.IntPredicate cutMustFail = f.endsWith(".png") ? n -> n < size - 12 : n -> true;
+            fuzz(root.resolve(f), () -> new ImageFolderLoader(8, 8).withThreads(1).load(root, "train"), cutMustFail, false);
         }
         System.out.println(outcomes);
     }
