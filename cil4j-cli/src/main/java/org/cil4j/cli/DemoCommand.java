@@ -64,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean full;
 
     /** Training images per class in the quick demo: about five minutes on 2 cores for all seven runs. */
-    static final int QUICK_PER_CLASS = 2000;
+    static final int QUICK_PER_CLASS = 1000;
 
     @Override
     public Integer call() throws IOException {
