@@ -283,6 +283,20 @@ public final class ExemplarMemory {
     }
 
     /**
+     * Refuses a config that sets both sizes: with a budget, a per-class number would be ignored
+     * without a word.
+     *
+     * @param memoryPerClass the per-class number as given, or null
+     * @param memoryBudget the total as given, or null
+     */
+    public static void checkOneSize(Integer memoryPerClass, Integer memoryBudget) {
+        if (memoryPerClass != null && memoryBudget != null && memoryBudget > 0) {
+            throw new org.cil4j.CilException("method.params: give memoryPerClass (" + memoryPerClass
+                    + " exemplars per class) or memoryBudget (" + memoryBudget + " shared by all classes seen), not both");
+        }
+    }
+
+    /**
      * The normalized mean of normalized rows, optionally averaged row by row with a second set.
      *
      * @param features one row per image

@@ -54,6 +54,7 @@ public final class Icarl implements Method {
                 @JsonProperty("selection") String selection,
                 @JsonProperty("nmeFlip") Boolean nmeFlip,
                 @JsonProperty("variant") String variant) {
+            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
             return new Params(memoryPerClass == null ? 20 : memoryPerClass, memoryBudget == null ? 0 : memoryBudget,
                     selection == null ? "herding" : selection, nmeFlip == null || nmeFlip,
                     variant == null ? IcarlVariant.PYCIL.key() : variant);

@@ -123,6 +123,7 @@ public final class Lucir implements Method {
                 @JsonProperty("finetuneLr") Double finetuneLr,
                 @JsonProperty("finetuneMilestones") List<Integer> finetuneMilestones,
                 @JsonProperty("nmeFlip") Boolean nmeFlip) {
+            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
             int epochs = finetuneEpochs == null ? 2 : finetuneEpochs;
             return new Params(
                     cosineNormalization == null || cosineNormalization,
