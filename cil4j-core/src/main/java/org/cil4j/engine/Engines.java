@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
 
+    /** Which natives this build carries, read once from the build's properties (before the block below uses it). */
+    private static final String NATIVES = readNatives();
+
     static {
         quietEngineLogs();
     }
@@ -53,6 +56,10 @@ public final class Engines {
 
     /** @return "cpu" or "gpu": which natives this build was made with */
     public static String natives() {
+        return NATIVES;
+    }
+
+    private static String readNatives() {
         try (java.io.InputStream in = Engines.class.getResourceAsStream("/cil4j-natives.properties")) {
             if (in == null) {
                 return "cpu";
