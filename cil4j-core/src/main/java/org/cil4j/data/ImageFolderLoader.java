@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -466,28 +464,7 @@ public final class ImageFolderLoader {
      */
     private static BufferedImage read(Path file) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                return null;
-            }
-            ImageReader reader = readers.next();
-            List<String> truncated = new ArrayList<>();
-            reader.addIIOReadWarningListener((source, warning) -> {
-                String w = warning.toLowerCase(java.util.Locale.ROOT);
-                if (w.contains("truncated") || w.contains("premature end")) {
-                    truncated.add(warning);
-                }
-            });
-            try {
-                reader.setInput(in, true, true);
-                BufferedImage img = reader.read(0, reader.getDefaultReadParam());
-                if (!truncated.isEmpty()) {
-                    throw new CilException("cannot decode image " + file + ": the file is truncated (" + truncated.get(0) + ")");
-                }
-                return img;
-            } finally {
-                reader.dispose();
-            }
+            return ImageBytes.read(in, "image " + file, Long.MAX_VALUE);
         }
     }
 

@@ -127,6 +127,16 @@ public final class Engines {
         }
     }
 
+    /**
+     * Turns the engine's gradient recording off on the calling thread. PyTorch keeps that switch
+     * per thread and DJL turns it off only on the thread that loaded the engine; on any other
+     * thread (a service's worker) it is on, and the optimizer's in-place update of a weight then
+     * fails. Training turns recording on around each step itself.
+     */
+    public static void noGradOnThisThread() {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     /** @return a one-line description of the engine, for logs and provenance */
     public static String describe() {
         Engine e = Engine.getEngine("PyTorch");

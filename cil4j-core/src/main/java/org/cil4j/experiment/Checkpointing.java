@@ -38,13 +38,33 @@ import org.cil4j.train.Trainer;
  * depend only on (seed, phase, stage, epoch), so nothing random needs saving. A checkpoint taken
  * after phase {@code p} holds only the start state of phase {@code p + 1}.
  */
-final class Checkpointing implements PhaseContext.StageRunner {
-    static final String START = "start.ndlist";
-    static final String METHOD = "method.ndlist";
-    static final String CURRENT = "current.ndlist";
+public final class Checkpointing implements PhaseContext.StageRunner {
+    /** The network at the start of the phase. */
+    public static final String START = "start.ndlist";
+    /** The method's state between phases. */
+    public static final String METHOD = "method.ndlist";
+    /** The interrupted stage's weights and momentum. */
+    public static final String CURRENT = "current.ndlist";
 
-    /** Where a resumed run continues inside a phase. */
-    record Plan(int phase, int stage, int epoch, CheckpointStore.Loaded ckpt) {}
+    /**
+     * Where a resumed run continues inside a phase.
+     *
+     * @param phase the phase
+     * @param stage the stage that was interrupted
+     * @param epoch the epochs of that stage already done
+     * @param ckpt the checkpoint
+     */
+    public record Plan(int phase, int stage, int epoch, CheckpointStore.Loaded ckpt) {
+        /**
+         * @param ckpt a checkpoint
+         * @return where a phase continues from it, or null when it was taken between phases
+         */
+        public static Plan of(CheckpointStore.Loaded ckpt) {
+            return ckpt.files().containsKey(CURRENT)
+                    ? new Plan(ckpt.manifest().phase(), ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt)
+                    : null;
+        }
+    }
 
     private final CheckpointStore store;
     private final int every;
@@ -62,7 +82,17 @@ final class Checkpointing implements PhaseContext.StageRunner {
     private JsonNode metrics;
     private final Map<Integer, byte[]> stageEnds = new TreeMap<>();
 
-    Checkpointing(CheckpointStore store, int every, String configHash, JsonNode config, NDManager root,
+    /**
+     * @param store where checkpoints go
+     * @param every epochs between checkpoints inside a stage (0: none)
+     * @param configHash recorded in each manifest
+     * @param config recorded in each manifest
+     * @param root manager for temporaries
+     * @param epochLines lines of the epoch log so far, recorded in each manifest
+     * @param nextSeq sequence number of the next checkpoint
+     * @param plan where a resumed phase continues, or null
+     */
+    public Checkpointing(CheckpointStore store, int every, String configHash, JsonNode config, NDManager root,
             LongSupplier epochLines, long nextSeq, Plan plan) {
         this.store = store;
         this.every = every;
@@ -82,7 +112,7 @@ final class Checkpointing implements PhaseContext.StageRunner {
      * @param method the method after the previous phase
      * @param metricsSoFar the results of the previous phases
      */
-    void beginPhase(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
+    public void beginPhase(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
         phase = p;
         start = encodeNet(net);
         methodState = encodeMethod(method);
@@ -100,7 +130,7 @@ final class Checkpointing implements PhaseContext.StageRunner {
      * @param metricsSoFar the results including phase {@code p}
      * @return the checkpoint's folder
      */
-    java.nio.file.Path phaseDone(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
+    public java.nio.file.Path phaseDone(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
         if (plan != null) {
             throw new CilException("the checkpoint " + plan.ckpt().dir() + " stopped in stage " + plan.stage()
                     + " of phase " + (plan.phase() + 1) + " but the method ran fewer stages: it does not match this config");

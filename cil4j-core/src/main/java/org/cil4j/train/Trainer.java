@@ -92,6 +92,7 @@ public final class Trainer {
         if (data.size() < 2) {
             throw new IllegalStateException("stage " + stage.name() + " of phase " + phase + " has fewer than 2 samples");
         }
+        org.cil4j.engine.Engines.noGradOnThisThread();
         List<ResolvedGroup> groups = resolve(stage);
         stage.net().params().setTrainable(n -> groups.stream().anyMatch(g -> g.tensors().containsKey(n)));
         Sgd sgd = new Sgd(momentum);

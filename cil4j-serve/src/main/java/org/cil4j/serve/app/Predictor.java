@@ -1,0 +1,254 @@
+package org.cil4j.serve.app;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.train.Augment;
+import org.cil4j.train.BatchStream;
+import org.cil4j.train.HostBatch;
+import org.cil4j.train.Normalization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers predictions of one classifier from its active version. Requests wait in a queue; one
+ * thread takes what is waiting, up to {@code maxBatch} images and at most {@code maxDelayMs}
+ * after the first, and runs them through the network together (dynamic batching, as
+ * djl-serving and Triton do). The model in memory is immutable; activating another version
+ * swaps the reference between two batches, so every answer comes whole from one version.
+ */
+final class Predictor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+
+    /** A version as the predictor serves it. */
+    record Model(int version, ClassifierSpec spec, Path dir, List<Integer> heads, Normalization norm, int[] classIds,
+            String[] classNames, boolean[] forgotten) {}
+
+    /**
+     * One prediction.
+     *
+     * @param classId stable class id
+     * @param name class name
+     * @param score softmax probability over the classes that are not forgotten
+     */
+    record Scored(int classId, @com.fasterxml.jackson.annotation.JsonProperty("class") String name, double score) {}
+
+    /** @param top the best classes of one image, best first */
+    record Prediction(List<Scored> top) {}
+
+    /**
+     * @param version the version that answered
+     * @param predictions one per image, in request order
+     */
+    record Answer(int version, List<Prediction> predictions) {}
+
+    private record Request(List<byte[]> images, int topK, CompletableFuture<Answer> done) {}
+
+    private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final int maxBatch;
+    private final long maxDelayNanos;
+    private final Thread thread;
+    private final AtomicInteger queued = new AtomicInteger();
+    private volatile Model wanted;
+    private volatile boolean stopped;
+    private Model loaded;
+    private NDManager manager;
+    private IncrementalNet net;
+
+    Predictor(String name, int maxBatch, long maxDelayMs) {
+        this.maxBatch = maxBatch;
+        this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
+        this.thread = new Thread(this::loop, "cil4j-predict-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** @param m the version to serve from the next batch on (null: none) */
+    void serve(Model m) {
+        wanted = m;
+    }
+
+    /** @return the version being served, or null */
+    Model serving() {
+        return wanted;
+    }
+
+    /** @return images waiting */
+    int queueDepth() {
+        return queued.get();
+    }
+
+    CompletableFuture<Answer> predict(List<byte[]> pixels, int topK) {
+        CompletableFuture<Answer> f = new CompletableFuture<>();
+        if (wanted == null) {
+            f.completeExceptionally(ApiException.conflict("no version is active yet: train a phase first"));
+            return f;
+        }
+        queued.addAndGet(pixels.size());
+        queue.add(new Request(pixels, topK, f));
+        return f;
+    }
+
+    private void loop() {
+        org.cil4j.engine.Engines.noGradOnThisThread();
+        while (!stopped) {
+            List<Request> batch = new ArrayList<>();
+            try {
+                Request first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                int images = first.images().size();
+                long deadline = System.nanoTime() + maxDelayNanos;
+                while (images < maxBatch) {
+                    Request r = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (r == null) {
+                        break;
+                    }
+                    batch.add(r);
+                    images += r.images().size();
+                }
+                run(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("a prediction batch failed: {}", e.toString());
+                for (Request r : batch) {
+                    r.done().completeExceptionally(e);
+                }
+            } finally {
+                for (Request r : batch) {
+                    queued.addAndGet(-r.images().size());
+                }
+            }
+        }
+    }
+
+    private void run(List<Request> batch) {
+        Model m = wanted;
+        if (m == null) {
+            throw ApiException.conflict("no version is active");
+        }
+        if (loaded == null || loaded.version() != m.version()) {
+            load(m);
+        }
+        List<byte[]> all = new ArrayList<>();
+        for (Request r : batch) {
+            all.addAll(r.images());
+        }
+        ClassifierSpec spec = m.spec();
+        int size = (int) spec.sampleBytes();
+        byte[] px = new byte[all.size() * size];
+        for (int i = 0; i < all.size(); i++) {
+            System.arraycopy(all.get(i), 0, px, i * size, size);
+        }
+        int seen = m.classIds().length;
+        List<String> names = List.of(m.classNames());
+        ImageDataset d = new ImageDataset("predict", px, new int[all.size()], spec.channels(), spec.imageSize(),
+                spec.imageSize(), names);
+        float[] logits = new float[all.size() * seen];
+        Iterator<HostBatch> it = new BatchStream(d, m.norm(), Augment.NONE, Math.max(1, all.size())).sequential();
+        int done = 0;
+        while (it.hasNext()) {
+            HostBatch hb = it.next();
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray x = sub.create(FloatBuffer.wrap(hb.pixels()),
+                        new Shape(hb.size(), spec.channels(), spec.imageSize(), spec.imageSize()));
+                float[] out = net.logits(net.features(x, false)).toFloatArray();
+                System.arraycopy(out, 0, logits, done * seen, out.length);
+                done += hb.size();
+            }
+        }
+        int at = 0;
+        for (Request r : batch) {
+            List<Prediction> tops = new ArrayList<>();
+            for (int i = 0; i < r.images().size(); i++, at++) {
+                tops.add(new Prediction(top(logits, at * seen, m, r.topK())));
+            }
+            r.done().complete(new Answer(m.version(), tops));
+        }
+    }
+
+    private static List<Scored> top(float[] logits, int off, Model m, int k) {
+        int seen = m.classIds().length;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < seen; c++) {
+            if (!m.forgotten()[c]) {
+                max = Math.max(max, logits[off + c]);
+            }
+        }
+        double[] p = new double[seen];
+        double sum = 0;
+        for (int c = 0; c < seen; c++) {
+            p[c] = m.forgotten()[c] ? 0 : Math.exp(logits[off + c] - max);
+            sum += p[c];
+        }
+        List<Integer> idx = new ArrayList<>();
+        for (int c = 0; c < seen; c++) {
+            if (!m.forgotten()[c]) {
+                idx.add(c);
+            }
+        }
+        idx.sort((a, b) -> Double.compare(p[b], p[a]));
+        List<Scored> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, idx.size()); i++) {
+            int c = idx.get(i);
+            out.add(new Scored(m.classIds()[c], m.classNames()[c], p[c] / sum));
+        }
+        return out;
+    }
+
+    private void load(Model m) {
+        unload();
+        manager = NDManager.newBaseManager();
+        net = IncrementalNet.create(m.spec().model(), m.spec().channels(), m.spec().imageSize(), m.spec().seed(), manager);
+        for (int h : m.heads()) {
+            net.addHead(h);
+        }
+        PhaseRunner.loadNet(m.dir(), net, manager);
+        loaded = m;
+        LOG.info("serving version {} ({} classes)", m.version(), m.classIds().length);
+    }
+
+    private void unload() {
+        if (net != null) {
+            net.close();
+            net = null;
+        }
+        if (manager != null) {
+            manager.close();
+            manager = null;
+        }
+        loaded = null;
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        unload();
+        Request r;
+        while ((r = queue.poll()) != null) {
+            r.done().completeExceptionally(new ApiException(503, null, "the service is stopping"));
+        }
+    }
+}
