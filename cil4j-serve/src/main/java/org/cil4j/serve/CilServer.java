@@ -47,6 +47,14 @@ public final class CilServer implements AutoCloseable {
         public static Options of(Path home, int port) {
             return new Options(home, port, "0.0.0.0", null, 0, Service.Limits.DEFAULT, 64L << 20);
         }
+
+        /**
+         * @param url a {@code jdbc:postgresql:} URL, or null for SQLite
+         * @return these options on that database
+         */
+        public Options withDb(String url) {
+            return new Options(home, port, host, url, threads, limits, maxRequestBytes);
+        }
     }
 
     private final Db db;
