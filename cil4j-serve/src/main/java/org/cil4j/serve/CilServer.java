@@ -119,6 +119,11 @@ public final class CilServer implements AutoCloseable {
         return Optional.ofNullable(adminToken);
     }
 
+    /** @return the HTTP routes the app registered, which {@code /openapi.json} describes */
+    public java.util.List<Api.Route> routes() {
+        return Api.routes(app);
+    }
+
     /** @return the use cases */
     public Service service() {
         return service;

@@ -335,6 +335,15 @@ public final class Service implements AutoCloseable {
         return n;
     }
 
+    /**
+     * @param name a classifier
+     * @return its phases' jobs, oldest first, with live progress for the running one
+     */
+    public List<ObjectNode> jobs(String name) {
+        Rows.Classifier c = classifier(name);
+        return db.read(h -> Store.jobs(h, c.id())).stream().map(j -> job(j.id())).toList();
+    }
+
     private void runJob(String jobId) {
         if (stopping) {
             return;

@@ -123,6 +123,14 @@ public final class CilClient {
     }
 
     /**
+     * @param classifier the classifier
+     * @return its phases' jobs, oldest first
+     */
+    public JsonNode jobs(String classifier) {
+        return send("GET", "/v1/classifiers/" + classifier + "/jobs", null);
+    }
+
+    /**
      * Waits for a job to end.
      *
      * @param id a job

@@ -136,6 +136,10 @@ public final class Api {
                 require(ctx, "write");
                 ctx.status(202).json(service.startPhase(ctx.pathParam("name")));
             });
+            cfg.routes.get("/v1/classifiers/{name}/jobs", ctx -> {
+                require(ctx, "predict");
+                ctx.json(Map.of("jobs", service.jobs(ctx.pathParam("name"))));
+            });
             cfg.routes.get("/v1/jobs/{id}", ctx -> {
                 require(ctx, "predict");
                 ctx.json(service.job(ctx.pathParam("id")));
@@ -170,6 +174,23 @@ public final class Api {
                 ctx.json(Map.of("entries", service.audit(limit == null ? 100 : intParam(limit, "limit"))));
             });
         });
+    }
+
+    /**
+     * An HTTP route as registered: what {@code /openapi.json} must describe.
+     *
+     * @param method GET, POST, DELETE, ...
+     * @param path the path template, parameters as {@code {name}}
+     */
+    public record Route(String method, String path) {}
+
+    /**
+     * @param app an app that {@link #create} built
+     * @return its HTTP routes (not the before and after filters), in registration order
+     */
+    public static List<Route> routes(Javalin app) {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> new Route(e.method.name(), e.path)).toList();
     }
 
     private static void predict(Service service, Context ctx) throws InterruptedException {
