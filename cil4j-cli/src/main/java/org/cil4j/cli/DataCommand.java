@@ -7,9 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cil data fetch NAME}: downloads an official dataset archive. */
+/** {@code cil data fetch NAME} downloads an official dataset archive; {@code cil data export} writes images as PNG. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Manage datasets.",
-        subcommands = {DataCommand.Fetch.class})
+        subcommands = {DataCommand.Fetch.class, DataCommand.Export.class})
 public final class DataCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -35,6 +35,89 @@ public final class DataCommand implements Runnable {
             Path got = new DataFetcher().fetch(name, target);
             System.out.println(name + " is ready in " + got);
             return 0;
+        }
+    }
+
+    /** Writes images of a dataset as PNG files, one folder per class (to upload to {@code cil serve}). */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write images of a dataset as PNG files in OUT/<class>/, e.g. to upload them to 'cil serve'.")
+    public static final class Export implements Callable<Integer> {
+        @Parameters(index = "0", description = "dataset name (see 'cil datasets')")
+        String name;
+
+        @Option(names = "--out", required = true, description = "target folder")
+        Path out;
+
+        @Option(names = "--split", defaultValue = "train", description = "train or test (default: ${DEFAULT-VALUE})")
+        String split;
+
+        @Option(names = "--per-class", defaultValue = "100", description = "images per class (default: ${DEFAULT-VALUE})")
+        int perClass;
+
+        @Option(names = "--classes", split = ",", description = "class names to export (default: all)")
+        java.util.List<String> classes;
+
+        @Option(names = "--data-dir", description = "folder holding the dataset")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            if (!split.equals("train") && !split.equals("test")) {
+                throw new org.cil4j.CilException("--split must be train or test, not '" + split + "'");
+            }
+            if (perClass < 1) {
+                throw new org.cil4j.CilException("--per-class must be at least 1");
+            }
+            org.cil4j.data.Datasets.TrainTest tt = org.cil4j.data.Datasets.load(name, dataDir);
+            org.cil4j.data.ImageDataset d = split.equals("train") ? tt.train() : tt.test();
+            java.util.List<String> names = d.classNames();
+            if (classes != null) {
+                for (String c : classes) {
+                    if (!names.contains(c)) {
+                        throw new org.cil4j.CilException("--classes: " + name + " has no class '" + c + "'; it has " + names);
+                    }
+                }
+            }
+            int[] written = new int[names.size()];
+            int total = 0;
+            for (int i = 0; i < d.size(); i++) {
+                int y = d.label(i);
+                if (written[y] >= perClass || (classes != null && !classes.contains(names.get(y)))) {
+                    continue;
+                }
+                Path dir = out.resolve(names.get(y).replaceAll("[^A-Za-z0-9._-]", "_"));
+                java.nio.file.Files.createDirectories(dir);
+                javax.imageio.ImageIO.write(image(d, i), "png", dir.resolve(String.format("%05d.png", written[y])).toFile());
+                written[y]++;
+                total++;
+            }
+            System.out.println("wrote " + total + " PNG images of " + name + " (" + split + ") into " + out);
+            return 0;
+        }
+
+        private static java.awt.image.BufferedImage image(org.cil4j.data.ImageDataset d, int i) {
+            int h = d.height();
+            int w = d.width();
+            int c = d.channels();
+            int plane = h * w;
+            byte[] px = d.pixels();
+            int off = i * c * plane;
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+                    c == 1 ? java.awt.image.BufferedImage.TYPE_BYTE_GRAY : java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int k = y * w + x;
+                    if (c == 1) {
+                        img.getRaster().setSample(x, y, 0, px[off + k] & 0xff);
+                    } else {
+                        int r = px[off + k] & 0xff;
+                        int g = px[off + plane + k] & 0xff;
+                        int b = px[off + 2 * plane + k] & 0xff;
+                        img.setRGB(x, y, (r << 16) | (g << 8) | b);
+                    }
+                }
+            }
+            return img;
         }
     }
 }

@@ -47,6 +47,7 @@ import org.cil4j.train.Trainer;
  * the next phase loads, and no pixel lives in a version's files.
  */
 public final class PhaseRunner {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PhaseRunner.class);
     static final Pattern MEMORY = Pattern.compile("^(.*)memory\\.class\\.(\\d+)$");
     static final String NET_FILE = "net.ndlist";
     static final String METHOD_FILE = "method.ndlist";
@@ -138,10 +139,16 @@ public final class PhaseRunner {
                 }
             }
             CheckpointStore store = new CheckpointStore(in.jobDir().resolve("checkpoints"));
-            JsonNode fingerprint = ConfigLoader.MAPPER.valueToTree(Map.of("job", in.jobId(), "data", fingerprint(in)));
+            // an ObjectNode keeps its keys in order; Map.of's order changes from one JVM to the next,
+            // and a restarted service then found no checkpoint of its own
+            JsonNode fingerprint = ConfigLoader.MAPPER.createObjectNode().put("job", in.jobId()).put("data", fingerprint(in));
             String hash = CheckpointStore.sha256(fingerprint.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             CheckpointStore.Loaded ckpt = store.newest()
                     .filter(c -> c.manifest().phase() == phase && hash.equals(c.manifest().configHash())).orElse(null);
+            if (ckpt != null) {
+                LOG.info("phase {} resumes from its checkpoint {}: stage {} after epoch {}", in.jobId(), ckpt.dir(),
+                        ckpt.manifest().stage() + 1, ckpt.manifest().epoch());
+            }
             Checkpointing ck = new Checkpointing(store, 1, hash, fingerprint, root, () -> 0,
                     ckpt == null ? 1 : ckpt.manifest().seq() + 1, ckpt == null ? null : Checkpointing.Plan.of(ckpt));
             ck.beginPhase(phase, net, method, ConfigLoader.MAPPER.createObjectNode());

@@ -523,7 +523,8 @@ public final class Service implements AutoCloseable {
             }
             int deleted = Store.deleteSamples(h, drop);
             Store.insertVersion(h, c.id(), v);
-            Store.updateJob(h, jobId, "done", null, null, num, System.currentTimeMillis());
+            ObjectNode last = progress.get(jobId);
+            Store.updateJob(h, jobId, "done", last == null ? null : last.toString(), null, num, System.currentTimeMillis());
             if (pass) {
                 Store.setActive(h, c.id(), num);
             }
@@ -976,8 +977,20 @@ public final class Service implements AutoCloseable {
      * @param limit most entries
      * @return the newest audit entries first
      */
-    public List<Rows.Audit> audit(int limit) {
-        return db.read(h -> Store.auditLog(h, Math.max(1, Math.min(limit, 10_000))));
+    public List<ObjectNode> audit(int limit) {
+        Map<String, String> names = new HashMap<>();
+        db.read(Store::classifiers).forEach(c -> names.put(c.id(), c.name()));
+        return db.read(h -> Store.auditLog(h, Math.max(1, Math.min(limit, 10_000)))).stream().map(a -> {
+            ObjectNode n = ConfigLoader.MAPPER.createObjectNode();
+            n.put("id", a.id());
+            n.put("at", iso(a.at()));
+            n.put("classifier", a.classifierId() == null ? null : names.get(a.classifierId()));
+            n.put("action", a.action());
+            n.put("token", a.tokenId());
+            n.put("count", a.count());
+            n.set("detail", a.detail() == null ? null : readTree(a.detail()));
+            return n;
+        }).toList();
     }
 
     private void deleteUnreferenced(List<String> hashes) {
