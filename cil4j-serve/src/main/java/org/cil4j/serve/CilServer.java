@@ -90,6 +90,10 @@ public final class CilServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(metrics);
         Gauge.builder("cil_predict_queue_images", service, Service::predictQueueDepth)
                 .description("images waiting to be predicted").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("cil_predict_batches", service, s -> s.predictCounts()[0])
+                .description("prediction batches run").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("cil_predict_images", service, s -> s.predictCounts()[1])
+                .description("images predicted").register(metrics);
         Gauge.builder("cil_phase_running", service, s -> s.phaseProgress().size())
                 .description("phases training now").register(metrics);
         Gauge.builder("cil_phase_stage_fraction", service,

@@ -61,6 +61,8 @@ final class Predictor implements AutoCloseable {
     private final long maxDelayNanos;
     private final Thread thread;
     private final AtomicInteger queued = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong images = new java.util.concurrent.atomic.AtomicLong();
     private volatile Model wanted;
     private volatile boolean stopped;
     private Model loaded;
@@ -83,6 +85,11 @@ final class Predictor implements AutoCloseable {
     /** @return the version being served, or null */
     Model serving() {
         return wanted;
+    }
+
+    /** @return batches run and images predicted since the start */
+    long[] counts() {
+        return new long[] {batches.get(), images.get()};
     }
 
     /** @return images waiting */
@@ -150,6 +157,8 @@ final class Predictor implements AutoCloseable {
         for (Request r : batch) {
             all.addAll(r.images());
         }
+        batches.incrementAndGet();
+        images.addAndGet(all.size());
         ClassifierSpec spec = m.spec();
         int size = (int) spec.sampleBytes();
         byte[] px = new byte[all.size() * size];

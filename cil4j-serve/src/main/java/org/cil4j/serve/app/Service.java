@@ -746,6 +746,17 @@ public final class Service implements AutoCloseable {
         predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs())).serve(m);
     }
 
+    /** @return prediction batches run and images predicted since the start, all classifiers */
+    public long[] predictCounts() {
+        long[] t = new long[2];
+        for (Predictor p : predictors.values()) {
+            long[] c = p.counts();
+            t[0] += c[0];
+            t[1] += c[1];
+        }
+        return t;
+    }
+
     /** @return images waiting in every predictor's queue */
     public int predictQueueDepth() {
         return predictors.values().stream().mapToInt(Predictor::queueDepth).sum();
