@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cil bench}: training, inference and data throughput, beside a PyTorch reference. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class,
         description = "Measure ResNet-32 training steps (plain and per method), inference, NME evaluation and the data "
                 + "pipeline on synthetic 32x32 images, next to PyTorch on the same machine; print a Markdown table.")
 public final class BenchCommand implements Callable<Integer> {

@@ -1,0 +1,152 @@
+package org.cil4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.HdrHistogram.Histogram;
+import org.cil4j.CilException;
+import org.cil4j.checkpoint.CheckpointStore;
+import org.cil4j.data.Datasets;
+import org.cil4j.data.ImageDataset;
+import org.cil4j.serve.CilServer;
+import org.cil4j.serve.app.Service;
+import org.cil4j.serve.client.CilClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cil bench serve}: prediction throughput and latency of {@code cil serve} over HTTP on
+ * loopback, at several numbers of concurrent clients, each sending one image per request.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Measure cil serve's predictions over HTTP on loopback: requests per second and latency"
+                + " percentiles at several numbers of concurrent clients (one image per request), on a"
+                + " Fashion-MNIST classifier trained for the purpose; print a Markdown table."})
+public final class BenchServeCommand implements Callable<Integer> {
+    @Option(names = "--clients", split = ",", defaultValue = "1,4,16,64",
+            description = "concurrent clients, one run each (default: ${DEFAULT-VALUE})")
+    List<Integer> clients;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "timed seconds per run (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "3", description = "untimed seconds before each run (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--preset", defaultValue = "fmnist", description = "fmnist (small CNN, 28x28x1) or tin100-32 (ResNet-32, 32x32x3)")
+    String preset;
+
+    @Option(names = "--threads", defaultValue = "0", description = "engine threads (0: one per core)")
+    int threads;
+
+    @Option(names = "--max-batch", defaultValue = "64", description = "the service's largest prediction batch (default: ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-delay-ms", defaultValue = "5", description = "the service's batching wait (default: ${DEFAULT-VALUE})")
+    long maxDelayMs;
+
+    @Override
+    public Integer call() throws Exception {
+        if (seconds < 1 || warmup < 0 || clients.stream().anyMatch(c -> c < 1)) {
+            throw new CilException("--seconds must be at least 1, --warmup-seconds at least 0 and every --clients at least 1");
+        }
+        for (String quiet : new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "io.javalin",
+            "org.cil4j"}) {
+            System.setProperty("org.slf4j.simpleLogger.log." + quiet, "warn");
+        }
+        Path home = Files.createTempDirectory("cil-bench-serve-");
+        Service.Limits d = Service.Limits.DEFAULT;
+        CilServer.Options o = new CilServer.Options(home, 0, "127.0.0.1", null, threads,
+                new Service.Limits(d.maxImageBytes(), d.maxImagesPerRequest(), d.maxPixels(), maxBatch, maxDelayMs,
+                        d.sweepSeconds()), CilServer.Options.of(home, 0).maxRequestBytes());
+        ImageDataset train = Datasets.load("fashion-mnist", null).train();
+        try (CilServer server = CilServer.start(o)) {
+            CilClient c = new CilClient("http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
+            ObjectNode spec = new ObjectMapper().createObjectNode().put("name", "bench").put("preset", preset)
+                    .put("method", "finetune");
+            spec.putObject("train").put("epochs", 1);
+            c.createClassifier(spec);
+            List<CilClient.Sample> up = new ArrayList<>();
+            for (int label = 0; label < 2; label++) {
+                for (int i = 0, k = 0; i < train.size() && k < 100; i++) {
+                    if (train.label(i) == label) {
+                        up.add(new CilClient.Sample(train.classNames().get(label), png(train, i)));
+                        k++;
+                    }
+                }
+            }
+            c.upload("bench", up);
+            c.awaitJob(c.startPhase("bench").path("id").asText(), Duration.ofMinutes(10));
+            byte[] image = up.get(0).image();
+            System.out.printf(Locale.ROOT, "cil bench serve: %s classifier, one %d-byte PNG per request, max batch %d,"
+                    + " batching wait %d ms, %d cores, engine threads %s%n%n", preset, image.length, maxBatch, maxDelayMs,
+                    Runtime.getRuntime().availableProcessors(), threads == 0 ? "one per core" : threads);
+            System.out.println("| clients | requests/s | p50 ms | p90 ms | p99 ms | max ms | images per batch |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
+            for (int n : clients) {
+                run(c, image, n, warmup, false);
+                long[] before = server.service().predictCounts();
+                Result r = run(c, image, n, seconds, true);
+                long[] after = server.service().predictCounts();
+                double perBatch = (after[1] - before[1]) / (double) Math.max(1, after[0] - before[0]);
+                Histogram h = r.latency();
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", n,
+                        r.requests() / (double) seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
+                        h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, perBatch);
+            }
+        } finally {
+            CheckpointStore.deleteTree(home);
+        }
+        return 0;
+    }
+
+    private record Result(long requests, Histogram latency) {}
+
+    private static Result run(CilClient c, byte[] image, int clients, int secs, boolean record) throws Exception {
+        long end = System.nanoTime() + secs * 1_000_000_000L;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<Histogram>> parts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            parts.add(pool.submit(() -> {
+                Histogram h = new Histogram(60_000_000L, 3); // microseconds, up to a minute
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    c.predict("bench", List.of(image), 1);
+                    if (record) {
+                        h.recordValue(Math.min(60_000_000L, (System.nanoTime() - t0) / 1000));
+                    }
+                }
+                return h;
+            }));
+        }
+        Histogram all = new Histogram(60_000_000L, 3);
+        for (Future<Histogram> f : parts) {
+            all.add(f.get());
+        }
+        pool.shutdown();
+        return new Result(all.getTotalCount(), all);
+    }
+
+    private static byte[] png(ImageDataset d, int i) throws java.io.IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(d.width(), d.height(),
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        int off = i * d.height() * d.width();
+        for (int y = 0; y < d.height(); y++) {
+            for (int x = 0; x < d.width(); x++) {
+                img.getRaster().setSample(x, y, 0, d.pixels()[off + y * d.width() + x] & 0xff);
+            }
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", b);
+        return b.toByteArray();
+    }
+}
