@@ -138,6 +138,16 @@ class ServiceEndToEndTest {
                     .path("token").asText();
             assertEquals(403, raw(server.port(), predictOnly, "DELETE", "/v1/classifiers/fashion/samples?source=x", null)
                     .statusCode());
+            JsonNode listed = c.send("GET", "/v1/tokens", null).path("tokens");
+            assertEquals(2, listed.size());
+            assertFalse(listed.toString().contains(predictOnly), "a token list never shows a secret");
+            String appId = listed.get(1).path("id").asText();
+            c.send("DELETE", "/v1/tokens/" + appId, null);
+            assertEquals(401, raw(server.port(), predictOnly, "GET", "/v1/classifiers", null).statusCode(),
+                    "a revoked token is refused");
+            e = assertThrows(CilClient.Error.class, () -> c.send("DELETE", "/v1/tokens/" + listed.get(0).path("id").asText(),
+                    null));
+            assertEquals(409, e.status(), "the last admin token stays");
             assertEquals(200, raw(server.port(), null, "GET", "/health", null).statusCode());
             String metrics = raw(server.port(), token, "GET", "/metrics", null).body();
             assertTrue(metrics.contains("cil_http_requests_seconds_count"), metrics.substring(0, Math.min(500, metrics.length())));

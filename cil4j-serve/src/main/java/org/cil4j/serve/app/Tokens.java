@@ -80,6 +80,31 @@ public final class Tokens {
         return db.read(h -> Store.tokenByHash(h, hash(secret))).filter(t -> !t.revoked());
     }
 
+    /** @return every token (never a secret), oldest first */
+    public List<Rows.Token> list() {
+        return db.read(Store::tokens);
+    }
+
+    /**
+     * Revokes a token; the last admin token that is not revoked cannot be.
+     *
+     * @param id the token's id
+     * @return the token, revoked
+     */
+    public Rows.Token revoke(String id) {
+        return db.tx(h -> {
+            List<Rows.Token> all = Store.tokens(h);
+            Rows.Token t = all.stream().filter(x -> x.id().equals(id)).findFirst()
+                    .orElseThrow(() -> ApiException.notFound("no token " + id));
+            long admins = all.stream().filter(x -> !x.revoked() && x.scope().equals("admin")).count();
+            if (!t.revoked() && t.scope().equals("admin") && admins == 1) {
+                throw ApiException.conflict("token " + id + " is the last admin token; make another admin token first");
+            }
+            Store.revokeToken(h, id);
+            return new Rows.Token(t.id(), t.name(), t.scope(), t.createdAt(), true);
+        });
+    }
+
     /**
      * @param token a token
      * @param needed the scope an action needs

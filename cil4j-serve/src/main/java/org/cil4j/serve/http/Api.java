@@ -112,6 +112,14 @@ public final class Api {
                 ctx.status(201).json(Map.of("id", t.token().id(), "name", t.token().name(), "scope", t.token().scope(),
                         "token", t.secret()));
             });
+            cfg.routes.get("/v1/tokens", ctx -> {
+                require(ctx, "admin");
+                ctx.json(Map.of("tokens", tokens.list()));
+            });
+            cfg.routes.delete("/v1/tokens/{id}", ctx -> {
+                require(ctx, "admin");
+                ctx.json(tokens.revoke(ctx.pathParam("id")));
+            });
             cfg.routes.get("/v1/classifiers", ctx -> {
                 require(ctx, "predict");
                 ctx.json(Map.of("classifiers", service.classifiers()));
