@@ -18,7 +18,7 @@ public final class ServeMain {
         Path home = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
         CilServer.Options o = CilServer.Options.of(home, port);
-        if (args.length > 2) {
+        if (args.length > 2 && !args[2].isBlank()) {
             o = new CilServer.Options(o.home(), o.port(), "127.0.0.1", args[2], 1, o.limits(), o.maxRequestBytes());
         } else {
             o = new CilServer.Options(o.home(), o.port(), "127.0.0.1", null, 1, o.limits(), o.maxRequestBytes());

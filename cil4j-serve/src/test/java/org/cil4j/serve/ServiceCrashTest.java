@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -41,73 +37,12 @@ class ServiceCrashTest {
     @TempDir
     Path home;
 
-    /** A service in a child JVM. */
-    private static final class Child implements AutoCloseable {
-        final Process process;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        int port = -1;
-        String token;
-
-        Child(Path home) throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                    ServeMain.class.getName(), home.toString(), "0").redirectErrorStream(true).start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (java.io.IOException e) {
-                    // the process died
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (port < 0 && System.nanoTime() < end && process.isAlive()) {
-                for (String l : lines) {
-                    if (l.startsWith("ADMIN-TOKEN ")) {
-                        token = l.substring(12).trim();
-                    } else if (l.startsWith("PORT ")) {
-                        port = Integer.parseInt(l.substring(5).trim());
-                    }
-                }
-                Thread.sleep(50);
-            }
-            if (port < 0) {
-                throw new IllegalStateException("the child service did not start: " + String.join("\n", lines));
-            }
-        }
-
-        CilClient client(String tok) {
-            return new CilClient("http://127.0.0.1:" + port, tok);
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL: no shutdown hook runs
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
-
-        boolean logged(String part) {
-            return lines.stream().anyMatch(l -> l.contains(part));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroy();
-                process.waitFor(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     @Test
     void aPhaseKilledMidwayResumesFromItsCheckpointAndPublishesOneVersion() throws Exception {
         ImageDataset train = FashionImages.data().train();
         String token;
         String jobId;
-        try (Child first = new Child(home)) {
+        try (ChildService first = new ChildService(home, null)) {
             token = first.token;
             CilClient c = first.client(token);
             ObjectNode spec = JSON.createObjectNode();
@@ -133,7 +68,7 @@ class ServiceCrashTest {
             first.kill();
         }
         assertEquals(0, count(home, "SELECT COUNT(*) FROM versions"), "no version is published by a killed phase");
-        try (Child second = new Child(home)) {
+        try (ChildService second = new ChildService(home, null)) {
             assertEquals(null, second.token, "the admin token is made on the first start only");
             CilClient c = second.client(token);
             JsonNode done = c.awaitJob(jobId, Duration.ofMinutes(5));
@@ -155,7 +90,7 @@ class ServiceCrashTest {
     void uploadsKilledMidwayLeaveNoRowWithoutItsFileAndNoOrphanFile() throws Exception {
         ImageDataset train = FashionImages.data().train();
         String token;
-        try (Child first = new Child(home)) {
+        try (ChildService first = new ChildService(home, null)) {
             token = first.token;
             CilClient c = first.client(token);
             c.createClassifier(JSON.createObjectNode().put("name", "up").put("method", "finetune"));
@@ -181,7 +116,7 @@ class ServiceCrashTest {
             stop.set(true);
             uploader.join(10_000);
         }
-        try (Child second = new Child(home)) {
+        try (ChildService second = new ChildService(home, null)) {
             second.client(token).storage("up"); // started and swept
         }
         Set<String> referenced = new HashSet<>();

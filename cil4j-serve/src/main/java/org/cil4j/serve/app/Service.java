@@ -80,7 +80,8 @@ public final class Service implements AutoCloseable {
     private final Limits limits;
     private final Map<String, Predictor> predictors = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
-    private final ExecutorService worker;
+    private final ScheduledExecutorService worker;
+    private final TrainingLease lease;
     private final ScheduledExecutorService sweeper;
     private volatile boolean stopping;
 
@@ -95,7 +96,8 @@ public final class Service implements AutoCloseable {
         this.limits = limits;
         this.blobs = new Blobs(home.resolve("blobs"));
         Store.register(db.jdbi());
-        this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cil4j-train"));
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cil4j-train"));
+        this.lease = TrainingLease.of(db);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cil4j-sweep"));
     }
 
@@ -118,10 +120,7 @@ public final class Service implements AutoCloseable {
         for (Rows.Classifier c : db.read(Store::classifiers)) {
             refreshPredictor(c.id());
         }
-        for (Rows.Job j : db.read(Store::unfinishedJobs)) {
-            LOG.info("phase {} of {} resumes", j.id(), db.read(h -> Store.classifierById(h, j.classifierId())).name());
-            worker.submit(() -> runJob(j.id()));
-        }
+        worker.scheduleWithFixedDelay(this::pollJobs, 0, 500, TimeUnit.MILLISECONDS);
         sweeper.scheduleWithFixedDelay(this::expireQuietly, limits.sweepSeconds(), limits.sweepSeconds(), TimeUnit.SECONDS);
     }
 
@@ -304,7 +303,7 @@ public final class Service implements AutoCloseable {
             }
             return null;
         });
-        worker.submit(() -> runJob(jobId));
+        worker.execute(this::pollJobs);
         return job(jobId);
     }
 
@@ -344,6 +343,34 @@ public final class Service implements AutoCloseable {
         return db.read(h -> Store.jobs(h, c.id())).stream().map(j -> job(j.id())).toList();
     }
 
+    /**
+     * Runs the unfinished phases, oldest first, while this process holds the training lease: a
+     * phase started on any replica, and one a stop or a crash interrupted (it resumes from its
+     * checkpoint).
+     */
+    private void pollJobs() {
+        try {
+            while (!stopping && lease.held()) {
+                List<Rows.Job> todo = db.read(Store::unfinishedJobs);
+                if (todo.isEmpty()) {
+                    return;
+                }
+                Rows.Job j = todo.get(0);
+                if (j.state().equals("running")) {
+                    LOG.info("phase {} of {} resumes", j.id(), db.read(h -> Store.classifierById(h, j.classifierId())).name());
+                }
+                runJob(j.id());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("looking for phases to run failed: {}", e.toString());
+        }
+    }
+
+    /** Whether a running phase must stop without failing: the service stops, or another replica may train now. */
+    private boolean mustStop() {
+        return stopping || !lease.held();
+    }
+
     private void runJob(String jobId) {
         if (stopping) {
             return;
@@ -370,8 +397,8 @@ public final class Service implements AutoCloseable {
             PhaseRunner.Output out = PhaseRunner.run(in, versionDir, listener(jobId, live));
             commit(c, spec, jobId, num, in, out, versionDir);
         } catch (RuntimeException | Error e) {
-            if (stopping) {
-                LOG.info("phase {} stopped; it resumes at the next start", jobId);
+            if (mustStop()) {
+                LOG.info("phase {} stopped; it resumes from its checkpoint where the training lease is held next", jobId);
                 return;
             }
             LOG.error("phase {} of {} failed", jobId, c.name(), e);
@@ -439,8 +466,8 @@ public final class Service implements AutoCloseable {
         return new TrainListener() {
             @Override
             public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {
-                if (stopping) {
-                    throw new IllegalStateException("the service is stopping");
+                if (batch % 20 == 0 ? mustStop() : stopping) {
+                    throw new IllegalStateException("the service is stopping or lost the training lease");
                 }
                 double frac = ((epoch - 1) + (double) batch / Math.max(1, batches)) / Math.max(1, epochs);
                 double el = (System.nanoTime() - t0) / 1e9;
@@ -862,8 +889,9 @@ public final class Service implements AutoCloseable {
                     .orElseThrow(() -> ApiException.notFound("'" + name + "' has no class '" + ref + "'"));
             List<Rows.Sample> samples = Store.samplesOfClass(h, c.id(), x.id());
             Store.forget(h, c.id(), x.id());
-            int n = Store.deleteSamples(h, samples.stream().map(Rows.Sample::id).toList());
-            samples.forEach(s -> blobsFreed.add(s.blob()));
+            List<Rows.Sample> deleted = Store.deleteReturning(h, samples.stream().map(Rows.Sample::id).toList());
+            int n = deleted.size();
+            deleted.forEach(s -> blobsFreed.add(s.blob()));
             Store.audit(h, System.currentTimeMillis(), c.id(), "forget-class", tokenId, n,
                     "{\"classId\":" + x.id() + "}");
             ObjectNode r = ConfigLoader.MAPPER.createObjectNode();
@@ -901,13 +929,17 @@ public final class Service implements AutoCloseable {
 
     private JsonNode completeErasure(String erasureId, String classifierId, String sourceId, String tokenId) {
         List<String> freed = new ArrayList<>();
-        ObjectNode receipt = db.tx(h -> {
-            List<Rows.Sample> samples = Store.samplesOfSource(h, classifierId, sourceId);
-            ObjectNode r = receipt(h, classifierId, samples);
+        JsonNode receipt = db.tx(h -> {
+            if (!Store.claimErasure(h, erasureId)) { // another replica completed it
+                return readTree(Store.erasureReceipt(h, erasureId).orElse("{}"));
+            }
+            List<String> ids = Store.samplesOfSource(h, classifierId, sourceId).stream().map(Rows.Sample::id).toList();
+            List<Rows.Sample> deleted = Store.deleteReturning(h, ids);
+            ObjectNode r = receipt(h, classifierId, deleted);
             r.put("erasure", erasureId);
-            int n = Store.deleteSamples(h, samples.stream().map(Rows.Sample::id).toList());
-            samples.forEach(s -> freed.add(s.blob()));
-            Store.audit(h, System.currentTimeMillis(), classifierId, "erase-source", tokenId, n, r.path("classes").toString());
+            deleted.forEach(s -> freed.add(s.blob()));
+            Store.audit(h, System.currentTimeMillis(), classifierId, "erase-source", tokenId, deleted.size(),
+                    r.path("classes").toString());
             Store.finishErasure(h, erasureId, r.toString());
             return r;
         });
@@ -961,12 +993,15 @@ public final class Service implements AutoCloseable {
             for (Map.Entry<String, List<String>> e : byClassifier.entrySet()) {
                 List<String> freed = new ArrayList<>();
                 total += db.tx(h -> {
-                    List<Rows.Sample> samples = e.getValue().stream().map(id -> Store.sample(h, id)).toList();
-                    ObjectNode r = receipt(h, e.getKey(), samples);
-                    int n = Store.deleteSamples(h, e.getValue());
-                    samples.forEach(s -> freed.add(s.blob()));
-                    Store.audit(h, System.currentTimeMillis(), e.getKey(), "expire", null, n, r.path("classes").toString());
-                    return n;
+                    List<Rows.Sample> deleted = Store.deleteReturning(h, e.getValue());
+                    if (deleted.isEmpty()) {
+                        return 0;
+                    }
+                    ObjectNode r = receipt(h, e.getKey(), deleted);
+                    deleted.forEach(s -> freed.add(s.blob()));
+                    Store.audit(h, System.currentTimeMillis(), e.getKey(), "expire", null, deleted.size(),
+                            r.path("classes").toString());
+                    return deleted.size();
                 });
                 deleteUnreferenced(freed);
             }
@@ -974,6 +1009,9 @@ public final class Service implements AutoCloseable {
     }
 
     private void expireQuietly() {
+        if (!lease.held()) {
+            return; // one replica sweeps: the one that trains
+        }
         try {
             int n = expire();
             if (n > 0) {
@@ -1080,5 +1118,6 @@ public final class Service implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         predictors.values().forEach(Predictor::close);
+        lease.close();
     }
 }

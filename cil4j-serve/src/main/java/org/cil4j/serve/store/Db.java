@@ -22,8 +22,10 @@ public final class Db implements AutoCloseable {
     private final Jdbi jdbi;
     private final boolean sqlite;
     private final String url;
+    private final String rawUrl;
 
-    private Db(HikariDataSource pool, boolean sqlite, String url) {
+    private Db(HikariDataSource pool, boolean sqlite, String url, String rawUrl) {
+        this.rawUrl = rawUrl;
         this.pool = pool;
         this.sqlite = sqlite;
         this.url = url;
@@ -71,7 +73,7 @@ public final class Db implements AutoCloseable {
             pool.close();
             throw new CilException("cannot migrate the database " + redact(u) + ": " + e.getMessage(), e);
         }
-        return new Db(pool, sqlite, redact(u));
+        return new Db(pool, sqlite, redact(u), u);
     }
 
     private static void migrate(DataSource ds) {
@@ -113,6 +115,18 @@ public final class Db implements AutoCloseable {
      */
     public <T> T read(HandleCallback<T, RuntimeException> work) {
         return jdbi.withHandle(work);
+    }
+
+    /**
+     * A connection outside the pool's rotation, for state that lives as long as a session (the
+     * training lease's advisory lock). The caller closes it.
+     *
+     * @return a new connection
+     * @throws java.sql.SQLException when the database cannot be reached
+     */
+    public java.sql.Connection dedicatedConnection() throws java.sql.SQLException {
+        return pool.getDataSource() != null ? pool.getDataSource().getConnection()
+                : java.sql.DriverManager.getConnection(rawUrl);
     }
 
     /** @return the JDBI instance */

@@ -183,6 +183,29 @@ public final class Store {
         return n;
     }
 
+    /**
+     * Deletes samples and returns those this transaction deleted: a row another replica deleted
+     * first is not counted twice.
+     */
+    public static List<Rows.Sample> deleteReturning(Handle h, Collection<String> ids) {
+        List<Rows.Sample> out = new java.util.ArrayList<>();
+        for (String id : ids) {
+            h.createQuery("DELETE FROM samples WHERE id = ? RETURNING id, class_id, blob, bytes, source_id, expires_at, "
+                    + "state, split, keep_rank, job_id, trained_from, trained_until, created_at").bind(0, id)
+                    .mapTo(Rows.Sample.class).findOne().ifPresent(out::add);
+        }
+        return out;
+    }
+
+    public static Optional<String> erasureReceipt(Handle h, String id) {
+        return h.createQuery("SELECT receipt FROM erasures WHERE id = ?").bind(0, id).mapTo(String.class).findOne();
+    }
+
+    /** Takes a pending erasure for this transaction; false when another took it first. */
+    public static boolean claimErasure(Handle h, String id) {
+        return h.createUpdate("UPDATE erasures SET state = 'done' WHERE id = ? AND state = 'pending'").bind(0, id).execute() == 1;
+    }
+
     public static boolean blobReferenced(Handle h, String blob) {
         return h.createQuery("SELECT COUNT(*) FROM samples WHERE blob = ?").bind(0, blob).mapTo(Integer.class).one() > 0;
     }
