@@ -2,9 +2,6 @@ package org.cil4j.method;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.util.Map;
-import org.cil4j.checkpoint.StateReader;
-import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.memory.ExemplarMemory;
 
 /**
@@ -15,10 +12,9 @@ import org.cil4j.memory.ExemplarMemory;
  * task-masked cross-entropy in the multi-task setting), nothing else. After each phase the new
  * classes' exemplars are chosen ({@link ExemplarMemory}, as iCaRL's) and the class means of the
  * exemplars are computed, so the nearest mean of exemplars is reported next to the network's
- * output, as PyCIL does for every method with a memory (its means: no mirrored images). Methods
- * that add to replay ({@link Wa}) extend it.
+ * output, as PyCIL does for every method with a memory (its means: no mirrored images).
  */
-public class Replay implements Method {
+public final class Replay extends ExemplarMethod {
     /**
      * The memory's size and choice, shared by the methods whose only parameters they are.
      *
@@ -56,11 +52,10 @@ public class Replay implements Method {
     }
 
     private final Params params;
-    /** The memory, the class means, and for methods that distill the old model. */
-    final RehearsalState state = new RehearsalState();
 
     /** @param params the hyper-parameters */
     public Replay(Params params) {
+        super(params);
         this.params = params;
     }
 
@@ -69,52 +64,13 @@ public class Replay implements Method {
         return "replay";
     }
 
+    /** @return the hyper-parameters */
+    public Params params() {
+        return params;
+    }
+
     @Override
     public void train(PhaseContext ctx) {
         ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), ctx.classificationLoss(true)));
-    }
-
-    /**
-     * @param ctx the phase
-     * @return the memory, created empty in the first phase
-     */
-    final ExemplarMemory memory(PhaseContext ctx) {
-        if (state.memory() == null) {
-            state.memory(params.memory(ctx.seed()));
-        }
-        return state.memory();
-    }
-
-    /** Chooses the phase's exemplars and recomputes the class means with the network as trained. */
-    @Override
-    public void afterPhase(PhaseContext ctx) {
-        ExemplarMemory memory = memory(ctx);
-        memory.update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(ctx.net(), d, false));
-        state.means(memory.classMeans(d -> ctx.features(ctx.net(), d, false), false));
-    }
-
-    @Override
-    public final void saveState(StateWriter w) {
-        state.save(w);
-    }
-
-    @Override
-    public final void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, params.memory(ctx.seed()));
-    }
-
-    @Override
-    public final float[][] classMeans() {
-        return state.means();
-    }
-
-    @Override
-    public final Map<String, Object> memoryReport() {
-        return state.report();
-    }
-
-    @Override
-    public final void close() {
-        state.close();
     }
 }

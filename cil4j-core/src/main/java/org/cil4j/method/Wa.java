@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * classes' weight rows are scaled so that their mean norm equals the old classes' ({@link
  * WeightAligning}); PyCIL aligns once after training and again in {@code after_task}, where the
  * second scale is 1. The paper also clips the weights to be non-negative after each step; PyCIL
- * does not, nor does this. Exemplars and class means as {@link Replay}; needs the linear
- * classifier.
+ * does not, nor does this. Exemplars and class means as {@link Replay} ({@link ExemplarMethod});
+ * needs the linear classifier.
  */
-public final class Wa extends Replay {
+public final class Wa extends ExemplarMethod {
     private static final Logger LOG = LoggerFactory.getLogger(Wa.class);
 
     /**
@@ -78,6 +78,11 @@ public final class Wa extends Replay {
     @Override
     public String name() {
         return "wa";
+    }
+
+    /** @return the hyper-parameters */
+    public Params params() {
+        return params;
     }
 
     @Override

@@ -31,7 +31,7 @@ class ComparedMethodsTest {
     }
 
     @Test
-    void defaultsAreTheReferences() {
+    void defaultsAreTheReferences() throws Exception {
         assertEquals(new Replay.Params(20, 0, "herding"), Replay.Params.of(null, null, null));
         assertEquals(new Wa.Params(20, 0, "herding", 2.0), Wa.Params.of(null, null, null, null));
         assertEquals(new Ewc.Params(5000, 0.5, "max_pred"), Ewc.Params.of(null, null, null));
@@ -39,6 +39,8 @@ class ComparedMethodsTest {
         for (String m : new String[] {"replay", "wa", "ewc", "mas"}) {
             try (Method method = Methods.create(MethodConfig.of(m, null))) {
                 assertEquals(m, method.name());
+                // the report's --vary reads a default through params()
+                assertTrue(method.getClass().getMethod("params").invoke(method) instanceof Record, m);
             }
         }
     }
