@@ -11,12 +11,16 @@ import org.cil4j.method.FeatureExtraction;
 import org.cil4j.method.FineTune;
 import org.cil4j.method.Dr;
 import org.cil4j.method.DrParams;
+import org.cil4j.method.Ewc;
 import org.cil4j.method.Icarl;
 import org.cil4j.method.Joint;
 import org.cil4j.method.Lucir;
 import org.cil4j.method.Lwf;
 import org.cil4j.method.LwfParams;
+import org.cil4j.method.Mas;
 import org.cil4j.method.Method;
+import org.cil4j.method.Replay;
+import org.cil4j.method.Wa;
 
 /** The registry of methods: name, description, and how to build one from its parameters. */
 public final class Methods {
@@ -46,6 +50,14 @@ public final class Methods {
                 p -> new Lucir(bind("lucir", p, Lucir.Params.class))));
         register(new Entry("lwf", "Learning without Forgetting (Li & Hoiem 2016): distill old heads on new images",
                 p -> new Lwf(bind("lwf", p, LwfParams.class))));
+        register(new Entry("replay", "exemplars + cross-entropy over all seen classes (the rehearsal baseline; PyCIL replay.py)",
+                p -> new Replay(bind("replay", p, Replay.Params.class))));
+        register(new Entry("wa", "Weight Aligning (Zhao et al. 2020): replay + KD, new classes' weight norms aligned to the old",
+                p -> new Wa(bind("wa", p, Wa.Params.class))));
+        register(new Entry("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
+                p -> new Ewc(bind("ewc", p, Ewc.Params.class))));
+        register(new Entry("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",
+                p -> new Mas(bind("mas", p, Mas.Params.class))));
         register(new Entry("dr", "Distillation and Retrospection (Hou et al. 2018); switches distillation, retrospection",
                 p -> new Dr("dr", bind("dr", p, DrParams.class))));
         register(new Entry("dr-d", "DR with distillation only (expert CNN, no reserved samples)",

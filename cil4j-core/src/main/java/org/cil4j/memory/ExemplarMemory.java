@@ -58,6 +58,12 @@ public final class ExemplarMemory {
         }
     }
 
+    /**
+     * Exemplars per class when there is no budget: LUCIR's {@code R_per = 20} (Hou et al. 2019,
+     * Sec. 4.1), PyCIL's {@code memory_per_class} in its experiment files.
+     */
+    public static final int DEFAULT_PER_CLASS = 20;
+
     private final int perClass;
     private final int budget;
     private final Selection selection;
@@ -75,10 +81,10 @@ public final class ExemplarMemory {
      */
     public ExemplarMemory(int perClass, int budget, Selection selection, long seed) {
         if (budget < 0) {
-            throw new CilException("memory budget must be >= 0 (0: a fixed number per class), got " + budget);
+            throw new CilException("memoryBudget must be >= 0 (0: a fixed number per class), got " + budget);
         }
         if (budget == 0 && perClass < 1) {
-            throw new CilException("memory perClass must be at least 1 when there is no budget, got " + perClass);
+            throw new CilException("memoryPerClass must be at least 1 when there is no memoryBudget, got " + perClass);
         }
         this.perClass = perClass;
         this.budget = budget;

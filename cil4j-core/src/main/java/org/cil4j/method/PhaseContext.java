@@ -170,6 +170,21 @@ public final class PhaseContext {
     }
 
     /**
+     * Computes a loss's gradients over data without training ({@link Trainer#gradients}), in
+     * batches of the recipe's size with its augmentation.
+     *
+     * @param data the samples
+     * @param params selects the parameters whose gradients are wanted
+     * @param loss the scalar loss of a batch
+     * @param sink receives each parameter's gradient after each batch
+     * @return the number of samples in the batches
+     */
+    public int gradients(ImageDataset data, java.util.function.Predicate<String> params,
+            java.util.function.Function<Batch, NDArray> loss, Trainer.GradientSink sink) {
+        return trainer.gradients(net, params, data, train.augment(), train.batchSize(), scenario, phase, loss, sink);
+    }
+
+    /**
      * The training images of one class seen so far (all labelled {@code cls}), in dataset order:
      * what exemplar indices refer to.
      *

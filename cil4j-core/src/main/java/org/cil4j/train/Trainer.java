@@ -4,13 +4,19 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.cil4j.data.ImageDataset;
+import org.cil4j.model.IncrementalNet;
 import org.cil4j.scenario.Scenario;
 import org.cil4j.util.Rng;
 
@@ -179,6 +185,82 @@ public final class Trainer {
             stage.net().params().setTrainable(n -> false);
         }
         return records;
+    }
+
+    /** Receives the gradients of one batch of a {@link #gradients} pass. */
+    @FunctionalInterface
+    public interface GradientSink {
+        /**
+         * @param name a parameter's name
+         * @param gradient its gradient of the batch's loss; freed after the call, so copy or
+         *     accumulate it into arrays of your own
+         * @param batchSize samples in the batch
+         */
+        void accept(String name, NDArray gradient, int batchSize);
+    }
+
+    /**
+     * One pass over data that computes a loss's gradients batch by batch and changes no weight:
+     * what EWC's Fisher information and MAS's importance are estimated from. The batches follow
+     * FACIL's estimate ({@code compute_fisher_matrix_diag} in {@code approach/ewc.py}, {@code
+     * estimate_parameter_importance} in {@code mas.py}): the training batches of the phase,
+     * shuffled and augmented, full batches only ({@code len(dataset) // batch_size} of them, at
+     * least one), the loss computed as the method says (FACIL runs the network in training mode,
+     * so batch norm also updates its running statistics). The order depends only on (seed,
+     * phase), so a resumed run computes the same gradients.
+     *
+     * @param net the network
+     * @param params selects the parameters whose gradients are wanted; the others get none
+     * @param data the samples
+     * @param augment augmentation
+     * @param batchSize batch size
+     * @param scenario the scenario (for task masks)
+     * @param phase the phase index
+     * @param loss the scalar loss of a batch
+     * @param sink receives each selected parameter's gradient after each batch
+     * @return the number of samples in the batches
+     */
+    public int gradients(IncrementalNet net, Predicate<String> params, ImageDataset data,
+            Augment augment, int batchSize, Scenario scenario, int phase,
+            Function<Batch, NDArray> loss, GradientSink sink) {
+        int size = Math.min(batchSize, data.size());
+        if (size < 1) {
+            throw new IllegalStateException("no samples to compute gradients on in phase " + phase);
+        }
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Rng.shuffle(order, Rng.stream(seed, "gradients", phase));
+        BatchStream stream = new BatchStream(data, norm, augment, size);
+        Shape imageShape = new Shape(data.channels(), data.height(), data.width());
+        int samples = 0;
+        net.params().setTrainable(params);
+        try {
+            for (int b = 0; b < data.size() / size; b++) {
+                HostBatch hb = stream.make(Arrays.copyOfRange(order, b * size, (b + 1) * size),
+                        Rng.stream(seed, "gradients-augment", phase, b), augment);
+                try (NDManager step = root.newSubManager()) {
+                    Batch batch = new Batch(step, hb, imageShape, scenario, phase, null);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(loss.apply(batch));
+                    }
+                    for (Map.Entry<String, NDArray> e : net.params().params().entrySet()) {
+                        NDArray w = e.getValue();
+                        if (w.hasGradient()) {
+                            try (NDArray g = w.getGradient()) {
+                                sink.accept(e.getKey(), g, hb.size());
+                            }
+                            JniUtils.zeroGrad((PtNDArray) w);
+                        }
+                    }
+                }
+                samples += hb.size();
+            }
+        } finally {
+            net.params().setTrainable(n -> false);
+        }
+        return samples;
     }
 
     private static int batchesPerEpoch(int n, int bs) {

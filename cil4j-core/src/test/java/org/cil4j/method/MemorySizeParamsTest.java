@@ -18,7 +18,7 @@ class MemorySizeParamsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"icarl", "lucir"})
+    @ValueSource(strings = {"icarl", "lucir", "replay", "wa"})
     void bothSizesAreRefusedNamingBoth(String method) throws Exception {
         CilException e = assertThrows(CilException.class,
                 () -> Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 2000}")));
@@ -26,7 +26,7 @@ class MemorySizeParamsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"icarl", "lucir"})
+    @ValueSource(strings = {"icarl", "lucir", "replay", "wa"})
     void eitherSizeAloneIsTaken(String method) throws Exception {
         Methods.create(cfg(method, "{\"memoryBudget\": 2000}")).close();
         Methods.create(cfg(method, "{\"memoryPerClass\": 10}")).close();

@@ -88,6 +88,38 @@ class MultiClassMethodsTest {
         assertTrue(firstPhaseAtEnd(r.nme()) > firstPhaseAtEnd(finetune.cnn()) + 10);
     }
 
+    /** Replay (PyCIL replay.py): exemplars and cross-entropy alone keep the old classes. */
+    @Test
+    void replayRemembersTheFirstClassesBetterThanFineTuning() {
+        RunResult r = run("replay", "{}", false);
+        assertTrue(r.complete());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        double cnn = firstPhaseAtEnd(r.cnn());
+        assertTrue(cnn > ft + 10, "replay CNN on phase 0 after the last phase " + cnn + " vs fine-tuning " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
+        assertNotNull(r.nme(), "replay reports the nearest mean of exemplars, as PyCIL does");
+        assertEquals(120, r.phases().get(2).memory().get("samples"));
+    }
+
+    /**
+     * WA (PyCIL wa.py): after each later phase the new classes' weights have the old ones' mean
+     * norm. A budget of 120 exemplars (60, then 30 per old class, against 150 new images per
+     * class; PyCIL's 2,000 of CIFAR-100's 500 per class are in that range): with 20 per class the
+     * new classes outnumber the old 7.5 to 1 and the output keeps none of the first classes.
+     */
+    @Test
+    void waAlignsTheNewWeightNormsAndRemembersBetterThanFineTuning() {
+        RunResult r = run("wa", "{\"memoryBudget\": 120}", false);
+        assertTrue(r.complete());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        assertTrue(firstPhaseAtEnd(r.cnn()) > ft + 10, "WA CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
+        double[] norms = r.phases().get(2).norms().weight();
+        double old = (norms[0] + norms[1] + norms[2] + norms[3]) / 4;
+        double fresh = (norms[4] + norms[5]) / 2;
+        assertEquals(old, fresh, 1e-4 * old, "mean weight norms, old and new classes: " + Arrays.toString(norms));
+    }
+
     @Test
     void lwfMcKeepsNothingAndClassifiesWithTheNetwork() {
         RunResult r = run("lwf-mc", "{}", false);

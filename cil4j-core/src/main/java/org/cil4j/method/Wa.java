@@ -1,0 +1,152 @@
+package org.cil4j.method;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.List;
+import org.cil4j.CilException;
+import org.cil4j.loss.Distillation;
+import org.cil4j.memory.ExemplarMemory;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.WeightAligning;
+import org.cil4j.train.StepLoss;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Weight Aligning (Zhao, Xiao, Gan, Zhang, Xia, Maintaining Discrimination and Fairness in Class
+ * Incremental Learning, CVPR 2020), as PyCIL's {@code models/wa.py} trains it.
+ *
+ * <p>Each phase after the first trains the whole network on the new data plus the exemplars
+ * with {@code (1 - lambda) CE + lambda KD}, the cross-entropy over every class seen so far and
+ * PyCIL's {@code _KD_loss} on the old classes' logits at {@code T = 2} ({@link
+ * Distillation#softCrossEntropy}: summed over classes, divided by the batch, no {@code T^2}),
+ * with {@code lambda = old / seen} classes (PyCIL's {@code kd_lambda}). After training the new
+ * classes' weight rows are scaled so that their mean norm equals the old classes' ({@link
+ * WeightAligning}); PyCIL aligns once after training and again in {@code after_task}, where the
+ * second scale is 1. The paper also clips the weights to be non-negative after each step; PyCIL
+ * does not, nor does this. Exemplars and class means as {@link Replay} ({@link ExemplarMethod});
+ * needs the linear classifier.
+ */
+public final class Wa extends ExemplarMethod {
+    private static final Logger LOG = LoggerFactory.getLogger(Wa.class);
+
+    /**
+     * WA's hyper-parameters.
+     *
+     * @param memoryPerClass exemplars per class without a budget ({@link Replay.Params})
+     * @param memoryBudget total exemplars shared by the seen classes, or 0 ({@link
+     *     Replay.Params})
+     * @param selection "herding" or "random"
+     * @param temperature the distillation's temperature, PyCIL's {@code T = 2}
+     */
+    public record Params(int memoryPerClass, int memoryBudget, String selection, double temperature) {
+        /** Reads the record with defaults. */
+        @JsonCreator
+        public static Params of(
+                @JsonProperty("memoryPerClass") Integer memoryPerClass,
+                @JsonProperty("memoryBudget") Integer memoryBudget,
+                @JsonProperty("selection") String selection,
+                @JsonProperty("temperature") Double temperature) {
+            Replay.Params memory = Replay.Params.of(memoryPerClass, memoryBudget, selection);
+            return new Params(memory.memoryPerClass(), memory.memoryBudget(), memory.selection(),
+                    temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature);
+        }
+
+        /** Checks the values. */
+        public Params {
+            new Replay.Params(memoryPerClass, memoryBudget, selection);
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new CilException("wa temperature must be positive and finite, got " + temperature);
+            }
+        }
+
+        Replay.Params memory() {
+            return new Replay.Params(memoryPerClass, memoryBudget, selection);
+        }
+    }
+
+    private final Params params;
+
+    /** @param params the hyper-parameters */
+    public Wa(Params params) {
+        super(params.memory());
+        this.params = params;
+    }
+
+    @Override
+    public String name() {
+        return "wa";
+    }
+
+    /** @return the hyper-parameters */
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        if (net.config().cosine()) {
+            throw new CilException("wa aligns the norms of a linear classifier's weights: it needs model.classifier = "
+                    + "linear, not cosine");
+        }
+        ExemplarMemory memory = memory(ctx);
+        if (ctx.phase() == 0) {
+            ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
+            return;
+        }
+        IncrementalNet teacher = state.requireOld(ctx);
+        ctx.fit(ctx.stage("train", memory.mix(ctx.phaseData()), b -> {
+            NDArray logits = net.logits(net.features(b.x(), true));
+            NDArray target = teacher.logits(teacher.features(b.x(), false)).stopGradient();
+            return loss(logits, ctx.classification(b, logits), target, params.temperature());
+        }));
+    }
+
+    /**
+     * The loss of a batch after the first phase: {@code (1 - lambda) CE + lambda KD}, {@code
+     * lambda = old / seen} classes (PyCIL's {@code kd_lambda}).
+     *
+     * @param logits the student's logits over the classes seen, (batch, seen)
+     * @param classification the setting's cross-entropy on them
+     * @param teacher the old model's logits, (batch, old), constants
+     * @param temperature the distillation's temperature
+     * @return the weighted terms "ce" and "kd_old"
+     */
+    static StepLoss loss(NDArray logits, NDArray classification, NDArray teacher, double temperature) {
+        int old = (int) teacher.getShape().get(1);
+        float lambda = (float) old / logits.getShape().get(1);
+        NDArray kd = Distillation.softCrossEntropy(HeadDistillation.slice(logits, 0, old), teacher, temperature);
+        return new StepLoss().add("ce", classification.mul(1 - lambda)).add("kd_old", kd.mul(lambda)).accuracyFrom(logits);
+    }
+
+    /** Aligns the new classes' weights, then chooses exemplars (as replay) and keeps the model. */
+    @Override
+    public void afterPhase(PhaseContext ctx) {
+        if (ctx.phase() > 0) {
+            align(ctx.net(), ctx.phase());
+        }
+        super.afterPhase(ctx);
+        state.snapshot(ctx.net());
+    }
+
+    /**
+     * Scales the newest head's weight rows to the old heads' mean norm.
+     *
+     * @param net the network after training
+     * @param phase its newest head
+     */
+    static void align(IncrementalNet net, int phase) {
+        int dim = net.backbone().featureDim();
+        List<float[]> old = new ArrayList<>();
+        for (int h = 0; h < phase; h++) {
+            old.addAll(List.of(WeightAligning.rows(net.headWeight(h).toFloatArray(), dim)));
+        }
+        NDArray head = net.headWeight(phase);
+        double gamma = WeightAligning.gamma(old.toArray(new float[0][]), WeightAligning.rows(head.toFloatArray(), dim));
+        LOG.info("wa: phase {}: the new classes' weights scaled by gamma = {}", phase + 1, String.format("%.4f", gamma));
+        head.muli((float) gamma);
+    }
+}
