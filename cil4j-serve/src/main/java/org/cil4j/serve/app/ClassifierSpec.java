@@ -39,10 +39,11 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
     public record Gate(double maxOldAccuracyDrop, double minAccuracy) {}
 
     /** Methods a service can run: multi-class, and needing no sample it deletes after a phase. */
-    public static final List<String> METHODS = List.of("lucir", "icarl", "lwf-mc", "finetune", "feature-extraction");
+    public static final List<String> METHODS = List.of("lucir", "icarl", "wa", "replay", "lwf-mc", "ewc", "mas", "finetune",
+            "feature-extraction");
 
     /** Methods whose memory the storage budget sizes. */
-    static final List<String> REHEARSAL = List.of("lucir", "icarl");
+    static final List<String> REHEARSAL = List.of("lucir", "icarl", "wa", "replay");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
