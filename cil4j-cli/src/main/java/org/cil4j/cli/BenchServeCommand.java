@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
                 + " percentiles at several numbers of concurrent clients (one image per request), on a"
                 + " Fashion-MNIST classifier trained for the purpose; print a Markdown table."})
 public final class BenchServeCommand implements Callable<Integer> {
-    @Option(names = "--clients", split = ",", defaultValue = "1,4,16,64",
+    @Option(names = "--clients", split = ",", defaultValue = "1,8,32",
             description = "concurrent clients, one run each (default: ${DEFAULT-VALUE})")
     List<Integer> clients;
 
@@ -42,8 +42,12 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "3", description = "untimed seconds before each run (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--preset", defaultValue = "fmnist", description = "fmnist (small CNN, 28x28x1) or tin100-32 (ResNet-32, 32x32x3)")
+    @Option(names = "--preset", defaultValue = "tin100-32",
+            description = "tin100-32 (ResNet-32, 32x32x3; default) or fmnist (small CNN, 28x28x1)")
     String preset;
+
+    @Option(names = "--idle-only", description = "do not measure again while a phase trains")
+    boolean idleOnly;
 
     @Option(names = "--threads", defaultValue = "0", description = "engine threads (0: one per core)")
     int threads;
@@ -73,40 +77,55 @@ public final class BenchServeCommand implements Callable<Integer> {
             CilClient c = new CilClient("http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
             ObjectNode spec = new ObjectMapper().createObjectNode().put("name", "bench").put("preset", preset)
                     .put("method", "finetune");
-            spec.putObject("train").put("epochs", 1);
+            spec.putObject("train").put("epochs", 20).put("batchSize", 32); // the second phase outlasts the rows measured during it
             c.createClassifier(spec);
-            List<CilClient.Sample> up = new ArrayList<>();
-            for (int label = 0; label < 2; label++) {
-                for (int i = 0, k = 0; i < train.size() && k < 100; i++) {
-                    if (train.label(i) == label) {
-                        up.add(new CilClient.Sample(train.classNames().get(label), png(train, i)));
-                        k++;
-                    }
-                }
-            }
+            List<CilClient.Sample> up = samples(train, 0, 2, 100);
             c.upload("bench", up);
             c.awaitJob(c.startPhase("bench").path("id").asText(), Duration.ofMinutes(10));
             byte[] image = up.get(0).image();
             System.out.printf(Locale.ROOT, "cil bench serve: %s classifier, one %d-byte PNG per request, max batch %d,"
                     + " batching wait %d ms, %d cores, engine threads %s%n%n", preset, image.length, maxBatch, maxDelayMs,
                     Runtime.getRuntime().availableProcessors(), threads == 0 ? "one per core" : threads);
-            System.out.println("| clients | requests/s | p50 ms | p90 ms | p99 ms | max ms | images per batch |");
-            System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
-            for (int n : clients) {
-                run(c, image, n, warmup, false);
-                long[] before = server.service().predictCounts();
-                Result r = run(c, image, n, seconds, true);
-                long[] after = server.service().predictCounts();
-                double perBatch = (after[1] - before[1]) / (double) Math.max(1, after[0] - before[0]);
-                Histogram h = r.latency();
-                System.out.printf(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", n,
-                        r.requests() / (double) seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
-                        h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, perBatch);
+            table(server, c, image, "idle");
+            if (!idleOnly) {
+                // two more classes and a long phase: predictions keep coming from version 1 meanwhile
+                List<CilClient.Sample> more = samples(train, 2, 4, 300);
+                for (int i = 0; i < more.size(); i += 200) {
+                    c.upload("bench", more.subList(i, Math.min(more.size(), i + 200)));
+                }
+                String job = c.startPhase("bench").path("id").asText();
+                while (c.job(job).path("progress").path("epoch").asInt(0) < 1) {
+                    Thread.sleep(200);
+                }
+                table(server, c, image, "while a phase trains");
+                String state = c.job(job).path("state").asText();
+                System.out.println("(the phase was still " + state + " when the last row ended)");
             }
+            System.out.printf(Locale.ROOT, "%npeak resident memory of the process (service and clients): %d MiB%n",
+                    org.cil4j.experiment.MemoryProbe.peakRssMb());
         } finally {
             CheckpointStore.deleteTree(home);
         }
         return 0;
+    }
+
+    private void table(CilServer server, CilClient c, byte[] image, String when) throws Exception {
+        System.out.println("Predictions " + when + ":");
+        System.out.println();
+        System.out.println("| clients | requests/s | p50 ms | p90 ms | p99 ms | max ms | images per batch |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
+        for (int n : clients) {
+            run(c, image, n, warmup, false);
+            long[] before = server.service().predictCounts();
+            Result r = run(c, image, n, seconds, true);
+            long[] after = server.service().predictCounts();
+            double perBatch = (after[1] - before[1]) / (double) Math.max(1, after[0] - before[0]);
+            Histogram h = r.latency();
+            System.out.printf(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", n,
+                    r.requests() / (double) seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
+                    h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, perBatch);
+        }
+        System.out.println();
     }
 
     private record Result(long requests, Histogram latency) {}
@@ -134,6 +153,20 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
         pool.shutdown();
         return new Result(all.getTotalCount(), all);
+    }
+
+    /** The first {@code perClass} images of each class in {@code [from, to)}, as PNG uploads. */
+    private static List<CilClient.Sample> samples(ImageDataset d, int from, int to, int perClass) throws java.io.IOException {
+        List<CilClient.Sample> out = new ArrayList<>();
+        for (int label = from; label < to; label++) {
+            for (int i = 0, k = 0; i < d.size() && k < perClass; i++) {
+                if (d.label(i) == label) {
+                    out.add(new CilClient.Sample(d.classNames().get(label), png(d, i)));
+                    k++;
+                }
+            }
+        }
+        return out;
     }
 
     private static byte[] png(ImageDataset d, int i) throws java.io.IOException {
