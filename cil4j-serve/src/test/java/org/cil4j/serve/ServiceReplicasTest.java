@@ -45,7 +45,9 @@ class ServiceReplicasTest {
             List<CilClient> clients = replicas.stream().map(r -> r.client(token)).toList();
             ImageDataset train = FashionImages.data().train();
             ObjectNode spec = JSON.createObjectNode().put("name", "rep").put("method", "finetune");
-            spec.putObject("train").put("epochs", 40).put("batchSize", 32); // long enough to kill one midway
+            // long enough to kill one midway; lr 0.01: at the preset's 0.05, batches of 32 and 40 epochs
+            // fine-tuning once diverged (NaN loss in the second phase)
+            spec.putObject("train").put("epochs", 40).put("batchSize", 32).put("lr", 0.01);
             spec.putObject("gate").put("maxOldAccuracyDrop", 100); // fine-tuning forgets: promote every version
             clients.get(0).createClassifier(spec);
             int v = 0;

@@ -267,7 +267,8 @@ public final class Service implements AutoCloseable {
         ClassifierSpec spec = ClassifierSpec.fromJson(c.spec());
         String jobId = Store.newId();
         db.tx(h -> {
-            for (Rows.Job j : Store.jobs(h, c.id())) {
+            List<Rows.Job> earlier = Store.jobs(h, c.id());
+            for (Rows.Job j : earlier) {
                 if (j.state().equals("queued") || j.state().equals("running")) {
                     throw ApiException.conflict("phase " + j.id() + " of '" + name + "' is " + j.state()
                             + "; one phase at a time");
@@ -291,7 +292,9 @@ public final class Service implements AutoCloseable {
                 Store.setHeadIndex(h, c.id(), k, next++);
             }
             Store.insertJob(h, jobId, c.id(), System.currentTimeMillis());
-            Random rnd = new Random(spec.seed() ^ jobId.hashCode());
+            // the held-back share depends on the seed and on how many phases came before, not on
+            // the job's random id, so the same uploads give the same split
+            Random rnd = new Random(spec.seed() * 31 + earlier.size());
             for (List<Rows.Sample> list : byClass.values()) {
                 List<Rows.Sample> shuffled = new ArrayList<>(list);
                 Collections.shuffle(shuffled, rnd);
