@@ -161,25 +161,11 @@ public final class BenchServeCommand implements Callable<Integer> {
         for (int label = from; label < to; label++) {
             for (int i = 0, k = 0; i < d.size() && k < perClass; i++) {
                 if (d.label(i) == label) {
-                    out.add(new CilClient.Sample(d.classNames().get(label), png(d, i)));
+                    out.add(new CilClient.Sample(d.classNames().get(label), org.cil4j.data.ImageBytes.png(d, i)));
                     k++;
                 }
             }
         }
         return out;
-    }
-
-    private static byte[] png(ImageDataset d, int i) throws java.io.IOException {
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(d.width(), d.height(),
-                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-        int off = i * d.height() * d.width();
-        for (int y = 0; y < d.height(); y++) {
-            for (int x = 0; x < d.width(); x++) {
-                img.getRaster().setSample(x, y, 0, d.pixels()[off + y * d.width() + x] & 0xff);
-            }
-        }
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(img, "png", b);
-        return b.toByteArray();
     }
 }

@@ -87,37 +87,12 @@ public final class DataCommand implements Runnable {
                 }
                 Path dir = out.resolve(names.get(y).replaceAll("[^A-Za-z0-9._-]", "_"));
                 java.nio.file.Files.createDirectories(dir);
-                javax.imageio.ImageIO.write(image(d, i), "png", dir.resolve(String.format("%05d.png", written[y])).toFile());
+                javax.imageio.ImageIO.write(org.cil4j.data.ImageBytes.image(d, i), "png", dir.resolve(String.format("%05d.png", written[y])).toFile());
                 written[y]++;
                 total++;
             }
             System.out.println("wrote " + total + " PNG images of " + name + " (" + split + ") into " + out);
             return 0;
-        }
-
-        private static java.awt.image.BufferedImage image(org.cil4j.data.ImageDataset d, int i) {
-            int h = d.height();
-            int w = d.width();
-            int c = d.channels();
-            int plane = h * w;
-            byte[] px = d.pixels();
-            int off = i * c * plane;
-            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
-                    c == 1 ? java.awt.image.BufferedImage.TYPE_BYTE_GRAY : java.awt.image.BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int k = y * w + x;
-                    if (c == 1) {
-                        img.getRaster().setSample(x, y, 0, px[off + k] & 0xff);
-                    } else {
-                        int r = px[off + k] & 0xff;
-                        int g = px[off + plane + k] & 0xff;
-                        int b = px[off + 2 * plane + k] & 0xff;
-                        img.setRGB(x, y, (r << 16) | (g << 8) | b);
-                    }
-                }
-            }
-            return img;
         }
     }
 }

@@ -57,6 +57,49 @@ public final class ImageBytes {
         return out;
     }
 
+    /**
+     * The inverse of {@link #decode}: one image of a dataset as a picture (grayscale or RGB).
+     *
+     * @param d the dataset
+     * @param i the image's index
+     * @return the image
+     */
+    public static BufferedImage image(ImageDataset d, int i) {
+        int h = d.height();
+        int w = d.width();
+        int c = d.channels();
+        int plane = h * w;
+        byte[] px = d.pixels();
+        int off = i * c * plane;
+        BufferedImage img = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int k = y * w + x;
+                if (c == 1) {
+                    img.getRaster().setSample(x, y, 0, px[off + k] & 0xff);
+                } else {
+                    img.setRGB(x, y, (px[off + k] & 0xff) << 16 | (px[off + plane + k] & 0xff) << 8 | (px[off + 2 * plane + k] & 0xff));
+                }
+            }
+        }
+        return img;
+    }
+
+    /**
+     * @param d the dataset
+     * @param i the image's index
+     * @return the image encoded as PNG
+     */
+    public static byte[] png(ImageDataset d, int i) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try {
+            ImageIO.write(image(d, i), "png", b);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
     private static byte[] luma(byte[] rgb, int plane) {
         byte[] g = new byte[plane];
         for (int i = 0; i < plane; i++) {

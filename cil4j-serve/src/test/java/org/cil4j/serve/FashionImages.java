@@ -37,24 +37,7 @@ final class FashionImages {
     }
 
     static byte[] png(ImageDataset d, int i) {
-        int h = d.height();
-        int w = d.width();
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        byte[] px = d.pixels();
-        int off = i * h * w;
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int v = px[off + y * w + x] & 0xff;
-                img.getRaster().setSample(x, y, 0, v);
-            }
-        }
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return b.toByteArray();
+        return org.cil4j.data.ImageBytes.png(d, i);
     }
 
     /** A PNG that declares {@code w x h} pixels but holds few bytes (a decompression bomb's header). */
