@@ -105,6 +105,7 @@ public final class Engines {
                             + e.getMessage(),
                     e);
         }
+        Nnpack.offWhereUnsupported();
         String d = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
         int gpus = engine.getGpuCount();
         switch (d) {
