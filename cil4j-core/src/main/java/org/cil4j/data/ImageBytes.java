@@ -10,6 +10,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.cil4j.CilException;
 
 /**
@@ -34,7 +35,8 @@ public final class ImageBytes {
      */
     public static byte[] decode(byte[] bytes, String what, int channels, int height, int width, long maxPixels) {
         BufferedImage img;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // in memory: ImageIO.createImageInputStream would cache an InputStream in a temporary file
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             img = read(in, what, maxPixels);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CilException c) {
