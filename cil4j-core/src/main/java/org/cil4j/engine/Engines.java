@@ -23,6 +23,11 @@ public final class Engines {
         quietEngineLogs();
     }
 
+    /** Intra-op threads chosen at {@link #start}: the option, or the engine's default (one per core). */
+    private static volatile int threads;
+    /** The engine's intra-op threads on the thread that loaded it. */
+    private static volatile int loadedThreads;
+
     private Engines() {}
 
     /**
@@ -106,6 +111,11 @@ public final class Engines {
                     e);
         }
         Nnpack.offWhereUnsupported();
+        if (loadedThreads == 0) {
+            loadedThreads = ai.djl.pytorch.jni.JniUtils.getNumThreads(); // the count the engine started with
+        }
+        Engines.threads = threads > 0 ? threads : loadedThreads;
+        threadsOnThisThread(Engines.threads);
         String d = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
         int gpus = engine.getGpuCount();
         switch (d) {
@@ -136,6 +146,27 @@ public final class Engines {
      */
     public static void noGradOnThisThread() {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        threadsOnThisThread(threads);
+    }
+
+    /**
+     * Sets how many intra-op threads the engine's operators use when called from this thread.
+     * PyTorch keeps the count per thread once a thread has used it, but a thread that first
+     * computes after another thread changed the count starts with that count: so every thread
+     * that computes sets its own ({@link #noGradOnThisThread} sets the engine's, as {@link
+     * #start} chose it). A service's predictor uses one thread for small batches.
+     *
+     * @param n threads, at least 1
+     */
+    public static void threadsOnThisThread(int n) {
+        if (n > 0 && ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+        }
+    }
+
+    /** @return the intra-op threads {@link #start} chose (0 before it ran) */
+    public static int threads() {
+        return threads;
     }
 
     /** @return a one-line description of the engine, for logs and provenance */
