@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.serve.client.CilClient;
+import org.cil4j.serve.store.ScratchDatabase;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,11 +42,11 @@ class ServiceEndToEndTest {
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})
     void learnsTwoPhasesKeepsTheBudgetErasesAndRollsBack(String db) throws Exception {
-        String url = TestDatabases.open(db);
+        ScratchDatabase scratch = TestDatabases.open(db);
         try {
-            run(url);
+            run(TestDatabases.url(scratch));
         } finally {
-            TestDatabases.drop(url);
+            TestDatabases.drop(scratch);
         }
     }
 

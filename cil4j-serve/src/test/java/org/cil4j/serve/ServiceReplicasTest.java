@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.serve.client.CilClient;
+import org.cil4j.serve.store.ScratchDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,8 @@ class ServiceReplicasTest {
 
     @Test
     void threeReplicasShareTheDatabaseAndSurviveTheTrainersDeath() throws Exception {
-        String url = TestDatabases.open("postgresql");
+        ScratchDatabase scratch = TestDatabases.open("postgresql");
+        String url = scratch.url();
         List<ChildService> replicas = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -122,7 +124,7 @@ class ServiceReplicasTest {
             for (ChildService r : replicas) {
                 r.close();
             }
-            TestDatabases.drop(url);
+            scratch.close();
         }
     }
 

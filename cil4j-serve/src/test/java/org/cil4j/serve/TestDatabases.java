@@ -1,10 +1,6 @@
 package org.cil4j.serve;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
+import org.cil4j.serve.store.ScratchDatabase;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -20,38 +16,27 @@ final class TestDatabases {
 
     /**
      * @param kind "sqlite" or "postgresql"
-     * @return the --db URL: null for SQLite under the home folder, a fresh PostgreSQL database
+     * @return null for SQLite under the home folder, or a fresh PostgreSQL database to close after the test
      */
-    static String open(String kind) {
+    static ScratchDatabase open(String kind) {
         if (kind.equals("sqlite")) {
             return null;
         }
         String admin = System.getenv(ENV);
         Assumptions.assumeTrue(admin != null && !admin.isBlank(), ENV + " is not set: the PostgreSQL variant is skipped"
                 + " (.ci/run starts Debian's postgresql and sets it)");
-        String name = "cil_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create a test database through " + ENV + ": " + e.getMessage(), e);
-        }
-        return withDatabase(admin, name);
+        return ScratchDatabase.create(admin, "cil_test_");
     }
 
-    /** @param url a database {@link #open} made (null: nothing to drop) */
-    static void drop(String url) {
-        if (url == null) {
-            return;
-        }
-        String name = url.replaceAll("^jdbc:postgresql://[^/]+/([^?]+).*$", "$1");
-        try (Connection c = DriverManager.getConnection(System.getenv(ENV)); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-        } catch (SQLException e) {
-            System.err.println("could not drop the test database " + name + ": " + e.getMessage());
-        }
+    /** @param db what {@link #open} returned */
+    static String url(ScratchDatabase db) {
+        return db == null ? null : db.url();
     }
 
-    static String withDatabase(String url, String name) {
-        return url.replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name);
+    /** @param db what {@link #open} returned (null: nothing to drop) */
+    static void drop(ScratchDatabase db) {
+        if (db != null) {
+            db.close();
+        }
     }
 }

@@ -81,7 +81,7 @@ public final class Db implements AutoCloseable {
     }
 
     /** A URL as logs may show it: without a password parameter. */
-    static String redact(String url) {
+    public static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
