@@ -32,7 +32,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-batch", defaultValue = "64", description = "most images in one prediction batch (default: ${DEFAULT-VALUE})")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "5",
+    @Option(names = "--max-delay-ms", defaultValue = "0",
             description = "longest a prediction waits for others to batch with (default: ${DEFAULT-VALUE})")
     long maxDelayMs;
 

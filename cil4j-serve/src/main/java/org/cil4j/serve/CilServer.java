@@ -61,9 +61,11 @@ public final class CilServer implements AutoCloseable {
     private final Service service;
     private final Javalin app;
     private final String adminToken;
+    private final PrometheusMeterRegistry metrics;
 
-    private CilServer(Db db, Service service, Javalin app, String adminToken) {
+    private CilServer(Db db, Service service, Javalin app, String adminToken, PrometheusMeterRegistry metrics) {
         this.db = db;
+        this.metrics = metrics;
         this.service = service;
         this.app = app;
         this.adminToken = adminToken;
@@ -83,10 +85,10 @@ public final class CilServer implements AutoCloseable {
         }
         Engines.start("cpu", o.threads());
         Db db = Db.open(o.db(), o.home());
-        Service service = new Service(db, o.home(), o.limits());
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Service service = new Service(db, o.home(), o.limits(), metrics);
         Tokens tokens = new Tokens(db);
         Optional<Tokens.Issued> admin = tokens.bootstrap();
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         Gauge.builder("cil_predict_queue_images", service, Service::predictQueueDepth)
                 .description("images waiting to be predicted").register(metrics);
@@ -106,7 +108,7 @@ public final class CilServer implements AutoCloseable {
         service.start();
         Javalin app = Api.create(service, tokens, metrics, o.maxRequestBytes()).start(o.host(), o.port());
         LOG.info("cil serve: listening on http://{}:{}/ with {}; home {}", o.host(), app.port(), db.describe(), o.home());
-        return new CilServer(db, service, app, admin.map(Tokens.Issued::secret).orElse(null));
+        return new CilServer(db, service, app, admin.map(Tokens.Issued::secret).orElse(null), metrics);
     }
 
     private static double sum(Service s, String key) {
@@ -126,6 +128,11 @@ public final class CilServer implements AutoCloseable {
     /** @return the HTTP routes the app registered, which {@code /openapi.json} describes */
     public java.util.List<Api.Route> routes() {
         return Api.routes(app);
+    }
+
+    /** @return the meters {@code /metrics} shows */
+    public io.micrometer.core.instrument.MeterRegistry metrics() {
+        return metrics;
     }
 
     /** @return the use cases */

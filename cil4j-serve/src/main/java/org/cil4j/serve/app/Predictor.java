@@ -3,6 +3,7 @@ package org.cil4j.serve.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.micrometer.core.instrument.Timer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers predictions of one classifier from its active version. Requests wait in a queue; one
- * thread takes what is waiting, up to {@code maxBatch} images and at most {@code maxDelayMs}
- * after the first, and runs them through the network together (dynamic batching, as
- * djl-serving and Triton do). The model in memory is immutable; activating another version
+ * thread takes what is waiting, up to {@code maxBatch} images, and runs them through the network
+ * together: requests that arrive during a forward pass form the next batch, so a lone request
+ * never waits for company and a loaded service runs fewer, larger batches (continuous batching).
+ * With {@code maxDelayMs > 0} the thread also waits that long after the first request for more
+ * (dynamic batching as djl-serving and Triton do it); last measured, that wait cost single
+ * requests its full length and did not raise throughput (docs/BENCHMARKS.md). The model in memory is immutable; activating another version
  * swaps the reference between two batches, so every answer comes whole from one version.
  */
 final class Predictor implements AutoCloseable {
@@ -54,11 +58,22 @@ final class Predictor implements AutoCloseable {
      */
     record Answer(int version, List<Prediction> predictions) {}
 
-    private record Request(List<byte[]> images, int topK, CompletableFuture<Answer> done) {}
+    private record Request(List<byte[]> images, int topK, CompletableFuture<Answer> done, long queuedAt) {}
 
     private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    /**
+     * Smallest batch that runs on all the engine's threads; smaller ones run on one. A ResNet-32
+     * forward pass of one 32x32 image took 5.6-5.9 ms on one thread and 9.3 ms on two (2 cores);
+     * of 32 images, 47 ms on one and 30 ms on two; 8 images about the same either way. On a busy
+     * machine (clients, a training phase) the gap at small batches grows: 7.8 ms against 102 ms
+     * for a 31-convolution stack, as the threads of one operator wait for each other.
+     */
+    static final int PARALLEL_FROM = 8;
+
     private final int maxBatch;
     private final long maxDelayNanos;
+    private final Timer waitTimer;
+    private final Timer forwardTimer;
     private final Thread thread;
     private final AtomicInteger queued = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
@@ -69,8 +84,10 @@ final class Predictor implements AutoCloseable {
     private NDManager manager;
     private IncrementalNet net;
 
-    Predictor(String name, int maxBatch, long maxDelayMs) {
+    Predictor(String name, int maxBatch, long maxDelayMs, Timer waitTimer, Timer forwardTimer) {
         this.maxBatch = maxBatch;
+        this.waitTimer = waitTimer;
+        this.forwardTimer = forwardTimer;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
         this.thread = new Thread(this::loop, "cil4j-predict-" + name);
         thread.setDaemon(true);
@@ -104,7 +121,7 @@ final class Predictor implements AutoCloseable {
             return f;
         }
         queued.addAndGet(pixels.size());
-        queue.add(new Request(pixels, topK, f));
+        queue.add(new Request(pixels, topK, f, System.nanoTime()));
         return f;
     }
 
@@ -146,6 +163,10 @@ final class Predictor implements AutoCloseable {
     }
 
     private void run(List<Request> batch) {
+        long start = System.nanoTime();
+        for (Request r : batch) {
+            waitTimer.record(start - r.queuedAt(), TimeUnit.NANOSECONDS);
+        }
         Model m = wanted;
         if (m == null) {
             throw ApiException.conflict("no version is active");
@@ -157,6 +178,7 @@ final class Predictor implements AutoCloseable {
         for (Request r : batch) {
             all.addAll(r.images());
         }
+        org.cil4j.engine.Engines.threadsOnThisThread(all.size() < PARALLEL_FROM ? 1 : org.cil4j.engine.Engines.threads());
         batches.incrementAndGet();
         images.addAndGet(all.size());
         ClassifierSpec spec = m.spec();
@@ -190,6 +212,7 @@ final class Predictor implements AutoCloseable {
             }
             r.done().complete(new Answer(m.version(), tops));
         }
+        forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 
     private static List<Scored> top(float[] logits, int off, Model m, int k) {

@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,7 +63,7 @@ public final class Service implements AutoCloseable {
     public record Limits(int maxImageBytes, int maxImagesPerRequest, long maxPixels, int maxBatch, long maxDelayMs,
             long sweepSeconds) {
         /** The defaults. */
-        public static final Limits DEFAULT = new Limits(4 << 20, 256, 4096L * 4096, 64, 5, 60);
+        public static final Limits DEFAULT = new Limits(4 << 20, 256, 4096L * 4096, 64, 0, 60);
     }
 
     /**
@@ -79,6 +81,8 @@ public final class Service implements AutoCloseable {
     private final Path home;
     private final Limits limits;
     private final Map<String, Predictor> predictors = new ConcurrentHashMap<>();
+    private final MeterRegistry metrics;
+    private final Timer decodeTimer;
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
     private final ScheduledExecutorService worker;
     private final TrainingLease lease;
@@ -90,8 +94,10 @@ public final class Service implements AutoCloseable {
      * @param home the home folder (blobs, versions, job checkpoints)
      * @param limits request limits
      */
-    public Service(Db db, Path home, Limits limits) {
+    public Service(Db db, Path home, Limits limits, MeterRegistry metrics) {
         this.db = db;
+        this.metrics = metrics;
+        this.decodeTimer = stageTimer(metrics, "decode", "decoding and resizing a request's images");
         this.home = home;
         this.limits = limits;
         this.blobs = new Blobs(home.resolve("blobs"));
@@ -99,6 +105,14 @@ public final class Service implements AutoCloseable {
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cil4j-train"));
         this.lease = TrainingLease.of(db);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cil4j-sweep"));
+    }
+
+    /**
+     * @return the timer of one stage of a prediction, {@code cil_predict_stage_seconds{stage=...}}
+     */
+    static Timer stageTimer(MeterRegistry metrics, String stage, String what) {
+        return Timer.builder("cil_predict_stage").description("time of one stage of a prediction: " + what)
+                .tag("stage", stage).register(metrics);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -737,10 +751,12 @@ public final class Service implements AutoCloseable {
         if (topK < 1 || topK > 1000) {
             throw ApiException.bad("topK", "topK must be within 1..1000, got " + topK);
         }
+        long t0 = System.nanoTime();
         List<byte[]> px = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             px.add(decode(images.get(i), "images[" + i + "]", spec));
         }
+        decodeTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         Predictor p = predictors.get(c.id());
         if (c.activeVersion() != null && (p == null || p.serving() == null || p.serving().version() != c.activeVersion())) {
             refreshPredictor(c.id()); // the database says which version is active
@@ -773,7 +789,9 @@ public final class Service implements AutoCloseable {
         ClassifierSpec spec = ClassifierSpec.fromJson(c.spec());
         Predictor.Model m = new Predictor.Model(v.num(), spec, home.resolve(v.dir()), intList(readTree(v.heads())),
                 new Normalization(floats(n.path("mean")), floats(n.path("std"))), ids, names, forgotten);
-        predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs())).serve(m);
+        predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs(),
+                stageTimer(metrics, "wait", "a request's wait in the queue until its batch starts"),
+                stageTimer(metrics, "forward", "a batch's forward pass and scoring"))).serve(m);
     }
 
     /** @return prediction batches run and images predicted since the start, all classifiers */
