@@ -17,22 +17,19 @@ import java.util.stream.IntStream;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.eval.Evaluator;
 import org.cil4j.experiment.MemoryProbe;
-import org.cil4j.loss.CrossEntropy;
-import org.cil4j.loss.LessForget;
-import org.cil4j.loss.MarginRanking;
-import org.cil4j.method.HeadDistillation;
-import org.cil4j.method.IcarlVariant;
+import org.cil4j.experiment.MethodConfig;
+import org.cil4j.experiment.Methods;
+import org.cil4j.method.Method;
+import org.cil4j.method.PhaseContext;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.model.ModelConfig;
 import org.cil4j.scenario.Scenario;
 import org.cil4j.train.Augment;
-import org.cil4j.train.Batch;
 import org.cil4j.train.BatchStream;
 import org.cil4j.train.HostBatch;
 import org.cil4j.train.Normalization;
-import org.cil4j.train.ParamGroup;
 import org.cil4j.train.Stage;
-import org.cil4j.train.StepLoss;
+import org.cil4j.train.TrainConfig;
 import org.cil4j.train.TrainListener;
 import org.cil4j.train.Trainer;
 
@@ -41,12 +38,12 @@ import org.cil4j.train.Trainer;
  * cross-entropy and for each method's full loss, inference, evaluation with NME, and the data
  * pipeline, on synthetic 32x32 RGB images, with a PyTorch reference run in the same invocation.
  *
- * <p>Every training step goes through the real {@link Trainer} (per-step manager, gradient
- * collector, {@code Sgd}, CIFAR augmentation in the background {@link BatchStream}), with the
- * methods' losses built from the same loss functions, in the same order, as the methods build
- * them (BenchTest checks each copy against its registered method's phase-1 stage, term by term
- * and rate by rate); the scenario is phase 1 of a 50 + 10 class split (the old model knows 50 classes). A
- * step is timed between the trainer's consecutive batch callbacks; each repeat runs one epoch of
+ * <p>Every training step is a registered method's own: the bench runs the method's phase-1
+ * {@link Method#train} and times the stage it builds under the name "train" (its loss, trained
+ * parameters and rates, secondary samples) through the real {@link Trainer} (per-step manager,
+ * gradient collector, {@code Sgd}, CIFAR augmentation in the background {@link BatchStream}),
+ * so the figures cannot drift from the methods; the scenario is phase 1 of a 50 + 10 class
+ * split (the old model knows 50 classes). A step is timed between the trainer's consecutive batch callbacks; each repeat runs one epoch of
  * {@code 1 + iterations} batches (the first, which starts the stage, is not timed), and the
  * variants take turns repeat by repeat so that the step-cost ratios are paired.
  */
@@ -57,10 +54,6 @@ public final class Bench {
     static final int NEW = 10;
     /** Classes of the network being trained. */
     static final int CLASSES = OLD + NEW;
-    private static final double LR = 0.1;
-    private static final double WD = 5e-4;
-    private static final double T = 2.0;
-    private static final float KD_WEIGHT = 0.25f;
 
     /**
      * A row of the table.
@@ -109,11 +102,15 @@ public final class Bench {
     }
 
     /**
-     * One training variant: a network and its loss, with the old model the loss distills from
-     * (null for plain CE) and the registered method it stands for (BenchTest compares the two).
+     * One timed method: the registered method, after phase 0, with its network holding the phase-1 head.
+     *
+     * @param name the row's name
+     * @param registered registry name
+     * @param net the network
+     * @param method the method
+     * @param probe the training data its phases see (5 images of each class)
      */
-    record Variant(String name, String method, IncrementalNet net, IncrementalNet old, Stage.BatchLoss loss,
-            List<ParamGroup> groups, int labelFrom, ImageDataset secondary) {}
+    record Variant(String name, String registered, IncrementalNet net, Method method, ImageDataset probe) {}
 
     private final BenchOptions o;
     private final PrintStream log;
@@ -277,77 +274,42 @@ public final class Bench {
                 String.format(Locale.ROOT, ">= %.2f", atLeast), m >= atLeast);
     }
 
+    /**
+     * The timed methods, each registered method with its default parameters, set up at phase 1
+     * of the bench's scenario.
+     */
     List<Variant> variants() {
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
-        ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
-        List<Variant> out = new ArrayList<>();
-        List<ParamGroup> all = List.of(new ParamGroup("all", n -> true, LR, WD));
+        return List.of(variant("plain CE", "finetune", linear), variant("LwF", "lwf", linear),
+                variant("iCaRL", "icarl", linear), variant("LUCIR", "lucir", new ModelConfig("resnet32", false, "cosine")),
+                variant("DR target", "dr", linear));
+    }
 
-        IncrementalNet plain = net(linear);
-        plain.addHead(OLD);
-        plain.addHead(NEW);
-        out.add(new Variant("plain CE", "finetune", plain, null, b -> {
-            NDArray logits = plain.logits(plain.features(b.x(), true));
-            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits);
-        }, all, 0, null));
+    /**
+     * Creates the registered method, runs its phase 0 without training (what {@code afterPhase}
+     * keeps: an old model, exemplars, reserved samples) on a probe of 5 images per class, and
+     * adds the phase-1 head.
+     */
+    private Variant variant(String name, String method, ModelConfig cfg) {
+        IncrementalNet n = net(cfg);
+        Method m = Methods.create(MethodConfig.of(method, null));
+        closing.add(m);
+        ImageDataset probe = dataset(5 * CLASSES, 0, CLASSES);
+        int[] labels = probe.labels();
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % CLASSES; // every class present: herding, reserved samples and imprinting need each
+        }
+        n.addHead(OLD);
+        PhaseContext first = new PhaseContext(0, scenario, n, probe, recipe(), new Trainer(root, norm, 0.9, 11, TrainListener.NONE),
+                root, 1, new ArrayList<>(), (t, st, sc, p, i) -> List.of());
+        m.train(first);
+        m.afterPhase(first);
+        n.addHead(NEW);
+        return new Variant(name, method, n, m, probe);
+    }
 
-        // LwF (method.Lwf): CE over the new classes' logits alone + 0.25 * T^2 KL on the old heads.
-        IncrementalNet lwf = net(linear);
-        IncrementalNet lwfOld = oldModel(lwf);
-        out.add(new Variant("LwF", "lwf", lwf, lwfOld, b -> {
-            NDArray logits = lwf.logits(lwf.features(b.x(), true));
-            NDArray teacher = lwfOld.logits(lwfOld.features(b.x(), false)).stopGradient();
-            NDArray kd = HeadDistillation.oldHeads(logits, teacher, lwf.headSizes(), lwfOld.numHeads(), false, T);
-            return new StepLoss().add("ce", CrossEntropy.from(logits, b.y(), OLD)).add("kd_old", kd.mul(KD_WEIGHT))
-                    .accuracyFrom(logits);
-        }, all, OLD, null));
-
-        // iCaRL (method.Icarl): its default loss variant (pycil: CE over the seen classes + soft CE at
-        // T=2 toward the old model's logits), on new data + exemplars.
-        IncrementalNet icarl = net(linear);
-        IncrementalNet icarlOld = oldModel(icarl);
-        out.add(new Variant("iCaRL", "icarl", icarl, icarlOld, b -> {
-            NDArray logits = icarl.logits(icarl.features(b.x(), true));
-            NDArray target = icarlOld.logits(icarlOld.features(b.x(), false)).stopGradient();
-            return IcarlVariant.PYCIL.loss(logits, target, b.y(), OLD);
-        }, all, 0, null));
-
-        // LUCIR (method.Lucir): cosine classifier, CE + less-forget + margin ranking, old heads frozen.
-        IncrementalNet lucir = net(cosine);
-        IncrementalNet lucirOld = oldModel(lucir);
-        float lambda = (float) LessForget.adaptiveLambda(5.0, OLD, NEW);
-        int k = Math.min(MarginRanking.DEFAULT_K, NEW);
-        out.add(new Variant("LUCIR", "lucir", lucir, lucirOld, b -> {
-            NDArray f = lucir.features(b.x(), true);
-            NDArray cos = lucir.cosine(f);
-            NDArray logits = cos.mul(lucir.sigma());
-            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits)
-                    .add("less_forget", LessForget.loss(lucirOld.features(b.x(), false), f).mul(lambda))
-                    .add("margin_ranking", MarginRanking.loss(cos, b.y(), OLD, MarginRanking.DEFAULT_MARGIN, k));
-        }, List.of(new ParamGroup("all-but-old-heads", n -> !n.startsWith(IncrementalNet.headPrefix(0)), LR, WD)), 0, null));
-
-        // DR target step (method.Dr, D+R defaults): new images and as many reserved old samples
-        // through the network together; 0.25 KD(new head, expert) + 0.25 KD(old heads,
-        // original model, reserved samples only).
-        IncrementalNet dr = net(linear);
-        IncrementalNet drOld = oldModel(dr);
-        IncrementalNet expert = dr.frozenCopy();
-        closing.add(expert);
-        ImageDataset reserved = dataset(5 * OLD, 0, OLD);
-        out.add(new Variant("DR target", "dr", dr, drOld, b -> {
-            Batch sec = b.secondary();
-            int n = b.size();
-            NDArray x = b.x().concat(sec.x(), 0);
-            NDArray all2 = dr.logits(dr.features(x, true));
-            NDArray logitsNew = all2.get("0:" + n);
-            NDArray target = expert.logits(expert.features(b.x(), false));
-            StepLoss loss = new StepLoss().add("kd_new", HeadDistillation.head(logitsNew, target, OLD, NEW, T).mul(KD_WEIGHT));
-            NDArray teacher = drOld.logits(drOld.features(sec.x(), false));
-            loss.add("kd_old", HeadDistillation.oldHeads(all2.get(n + ":"), teacher, dr.headSizes(), drOld.numHeads(), false, T)
-                    .mul(KD_WEIGHT));
-            return loss.accuracyFrom(logitsNew);
-        }, all, OLD, reserved));
-        return out;
+    private TrainConfig recipe() {
+        return TrainConfig.of(1, o.batch(), 0.1, 0.9, 5e-4, List.of(), 0.1, Augment.CIFAR, o.evalBatch());
     }
 
     private IncrementalNet net(ModelConfig cfg) {
@@ -356,29 +318,31 @@ public final class Bench {
         return n;
     }
 
-    /** Adds the old head, keeps a frozen copy as the old model, then adds the new head. */
-    private IncrementalNet oldModel(IncrementalNet n) {
-        n.addHead(OLD);
-        IncrementalNet old = n.frozenCopy();
-        closing.add(old);
-        n.addHead(NEW);
-        return old;
-    }
-
     /** Synthetic images: uniform random bytes, labels uniform in [from, to). */
     ImageDataset dataset(int size, int from, int to) {
+        return dataset(size, IntStream.range(from, to).toArray());
+    }
+
+    /** Synthetic images: uniform random bytes, labels uniform among {@code labels}. */
+    private ImageDataset dataset(int size, int[] labels) {
         SplittableRandom rnd = new SplittableRandom(dataSeed++);
         byte[] px = new byte[size * 3 * 32 * 32];
         rnd.nextBytes(px);
-        int[] labels = new int[size];
+        int[] y = new int[size];
         for (int i = 0; i < size; i++) {
-            labels[i] = rnd.nextInt(from, to);
+            y[i] = labels[rnd.nextInt(labels.length)];
         }
-        return new ImageDataset("synthetic", px, labels, 3, 32, 32, scenario.classNames());
+        return new ImageDataset("synthetic", px, y, 3, 32, 32, scenario.classNames());
     }
 
-    /** Trains one epoch of {@code batches} batches; returns the seconds from the end of the first step to the end of the last. */
-    private double fit(Variant v, int batches) {
+    /**
+     * Runs the method's phase-1 training with its stage named "train" replaced by the same stage
+     * (network, loss, parameter groups and rates, secondary samples) over one epoch of {@code
+     * batches} batches of synthetic images of the labels that stage trains on; its other stages
+     * (DR's expert, LUCIR's balanced finetuning) are skipped. Returns the seconds from the end of
+     * the first step to the end of the last.
+     */
+    double fit(Variant v, int batches) {
         long[] stamps = new long[batches];
         int[] seen = {0};
         TrainListener timer = new TrainListener() {
@@ -389,13 +353,21 @@ public final class Bench {
                 }
             }
         };
-        Trainer trainer = new Trainer(root, norm, 0.9, 11, timer);
-        ImageDataset data = dataset(batches * o.batch(), v.labelFrom(), CLASSES);
-        Stage stage = new Stage("bench", v.net(), data, v.groups(), v.loss(), 1, List.of(), 1.0, o.batch(), Augment.CIFAR,
-                v.secondary(), v.secondary() == null ? 0 : o.batch());
-        trainer.fit(stage, scenario, 1);
-        if (seen[0] != batches) {
-            throw new IllegalStateException("expected " + batches + " steps, saw " + seen[0]);
+        boolean[] timed = {false};
+        PhaseContext ctx = new PhaseContext(1, scenario, v.net(), v.probe(), recipe(), new Trainer(root, norm, 0.9, 11, timer),
+                root, 1, new ArrayList<>(), (t, st, sc, p, i) -> {
+                    if (!st.name().equals("train") || timed[0]) {
+                        return List.of();
+                    }
+                    timed[0] = true;
+                    ImageDataset data = dataset(batches * o.batch(), IntStream.of(st.data().labels()).distinct().toArray());
+                    return t.fit(new Stage("bench", st.net(), data, st.groups(), st.loss(), 1, List.of(), 1.0, o.batch(),
+                            Augment.CIFAR, st.secondary(), st.secondaryBatchSize()), sc, p);
+                });
+        v.method().train(ctx);
+        if (!timed[0] || seen[0] != batches) {
+            throw new IllegalStateException(v.registered() + ": expected a stage named train of " + batches + " steps, saw "
+                    + (timed[0] ? seen[0] + " steps" : "none"));
         }
         return batches < 2 ? Double.NaN : (stamps[batches - 1] - stamps[0]) / 1e9;
     }
