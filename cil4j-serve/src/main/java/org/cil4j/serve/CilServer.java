@@ -101,18 +101,14 @@ public final class CilServer implements AutoCloseable {
         Gauge.builder("cil_phase_stage_fraction", service,
                         s -> s.phaseProgress().values().stream().mapToDouble(Double::doubleValue).max().orElse(0))
                 .description("how far the running phase's current stage is (0..1)").register(metrics);
-        Gauge.builder("cil_storage_kept_bytes", service, s -> sum(s, "keptBytes"))
+        Gauge.builder("cil_storage_kept_bytes", service, s -> s.storageTotals()[0])
                 .description("bytes of kept samples, all classifiers").register(metrics);
-        Gauge.builder("cil_storage_budget_bytes", service, s -> sum(s, "budgetBytes"))
+        Gauge.builder("cil_storage_budget_bytes", service, s -> s.storageTotals()[1])
                 .description("storage budgets, all classifiers").register(metrics);
         service.start();
         Javalin app = Api.create(service, tokens, metrics, o.maxRequestBytes()).start(o.host(), o.port());
         LOG.info("cil serve: listening on http://{}:{}/ with {}; home {}", o.host(), app.port(), db.describe(), o.home());
         return new CilServer(db, service, app, admin.map(Tokens.Issued::secret).orElse(null), metrics);
-    }
-
-    private static double sum(Service s, String key) {
-        return s.classifiers().stream().mapToDouble(c -> s.storage(c.path("name").asText()).path(key).asDouble()).sum();
     }
 
     /** @return the port it listens on */

@@ -153,6 +153,9 @@ class ServiceEndToEndTest {
             String metrics = raw(server.port(), token, "GET", "/metrics", null).body();
             assertTrue(metrics.contains("cil_http_requests_seconds_count"), metrics.substring(0, Math.min(500, metrics.length())));
             assertTrue(metrics.contains("cil_storage_budget_bytes"));
+            assertEquals(c.storage("fashion").path("keptBytes").asDouble(), gauge(metrics, "cil_storage_kept_bytes"),
+                    "/metrics counts the kept bytes the storage report shows");
+            assertTrue(gauge(metrics, "cil_predict_stage_seconds_count{stage=\"forward\"}") >= 1, "forward passes are timed");
         }
         // a restart finds everything
         try (CilServer server = CilServer.start(CilServer.Options.of(home, 0).withDb(url))) {
@@ -209,5 +212,12 @@ class ServiceEndToEndTest {
             b.header("Content-Type", "application/json");
         }
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** @return the value of the first sample line of a Prometheus text that starts with {@code name} */
+    private static double gauge(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{") && !name.contains("{"))
+                .findFirst().map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .orElseThrow(() -> new AssertionError("no " + name + " in /metrics"));
     }
 }

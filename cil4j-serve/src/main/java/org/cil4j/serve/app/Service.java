@@ -864,6 +864,13 @@ public final class Service implements AutoCloseable {
         return n;
     }
 
+    /** @return kept bytes and storage budgets summed over every classifier, for /metrics (one query, not a report per classifier) */
+    public long[] storageTotals() {
+        long budget = db.read(Store::classifiers).stream().mapToLong(c -> ClassifierSpec.fromJson(c.spec()).storageBudgetBytes())
+                .sum();
+        return new long[] {db.read(Store::keptBytes), budget};
+    }
+
     private static long[] count(List<Rows.Sample> all, int classId, String state, String split) {
         long n = 0;
         long b = 0;

@@ -139,6 +139,11 @@ public final class Store {
                 .mapTo(Rows.Sample.class).list();
     }
 
+    /** @return bytes of the samples kept after their phase (training and validation), all classifiers */
+    public static long keptBytes(Handle h) {
+        return h.createQuery("SELECT COALESCE(SUM(bytes), 0) FROM samples WHERE state = 'kept'").mapTo(Long.class).one();
+    }
+
     public static List<Rows.Sample> samplesOfSource(Handle h, String classifierId, String sourceId) {
         return h.createQuery(SAMPLE + " WHERE classifier_id = ? AND source_id = ? ORDER BY id").bind(0, classifierId)
                 .bind(1, sourceId).mapTo(Rows.Sample.class).list();
