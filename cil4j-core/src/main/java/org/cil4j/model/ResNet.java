@@ -88,16 +88,60 @@ public final class ResNet implements Backbone {
                 imageSize > 64, lastRelu, rnd);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>In inference ({@code training} false) each intermediate array is closed as soon as the
+     * next one has been computed from it ({@link Chain}). DJL otherwise keeps every intermediate
+     * until the caller's manager closes, where PyTorch frees it at once: a batch of 256 32x32
+     * images through ResNet-32 raised the resident memory by 1.0-1.2 GiB, nearly all of it
+     * activations that nothing read again. In training they stay, for the backward pass.
+     */
     @Override
     public NDArray forward(NDArray x, boolean training) {
-        NDArray h = Activation.relu(stemNorm.forward(stem.forward(x), training));
+        Chain c = new Chain(training);
+        NDArray h = c.then(stem.forward(x));
+        h = c.then(stemNorm.forward(h, training));
+        h = c.then(Activation.relu(h));
         if (imagenetStem) {
-            h = Pool.maxPool2d(h, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+            h = c.then(Pool.maxPool2d(h, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false));
         }
         for (Block b : blocks) {
-            h = b.forward(h, training);
+            h = c.then(b.forward(h, training));
         }
-        return Pool.globalAvgPool2d(h).reshape(h.getShape().get(0), featureDim);
+        long batch = h.getShape().get(0);
+        h = c.then(Pool.globalAvgPool2d(h));
+        c.then(h.reshape(batch, featureDim));
+        return c.keep();
+    }
+
+    /**
+     * A sequence of intermediate arrays: in inference, {@link #then} closes the previous one
+     * (never the input the chain started from); in training it closes nothing.
+     */
+    private static final class Chain {
+        private final boolean training;
+        private NDArray last;
+
+        Chain(boolean training) {
+            this.training = training;
+        }
+
+        /** @return {@code next}, after closing the array before it in inference */
+        NDArray then(NDArray next) {
+            if (!training && last != null && last != next) {
+                last.close();
+            }
+            last = next;
+            return next;
+        }
+
+        /** @return the last array, which the chain will not close */
+        NDArray keep() {
+            NDArray out = last;
+            last = null;
+            return out;
+        }
     }
 
     @Override
@@ -129,12 +173,26 @@ public final class ResNet implements Backbone {
             this.relu = relu;
         }
 
+        /** @return the block's output; in inference every array made on the way is closed */
         NDArray forward(NDArray x, boolean training) {
-            NDArray h = Activation.relu(bn1.forward(conv1.forward(x), training));
-            h = bn2.forward(conv2.forward(h), training);
-            NDArray shortcut = down == null ? x : downNorm.forward(down.forward(x), training);
-            NDArray sum = h.add(shortcut);
-            return relu ? Activation.relu(sum) : sum;
+            Chain c = new Chain(training);
+            NDArray h = c.then(conv1.forward(x));
+            h = c.then(bn1.forward(h, training));
+            h = c.then(Activation.relu(h));
+            h = c.then(conv2.forward(h));
+            h = c.then(bn2.forward(h, training));
+            NDArray shortcut = x;
+            Chain s = new Chain(training);
+            if (down != null) {
+                shortcut = s.then(down.forward(x));
+                shortcut = s.then(downNorm.forward(shortcut, training));
+            }
+            h = c.then(h.add(shortcut));
+            s.then(null); // the shortcut's arrays, in inference
+            if (relu) {
+                h = c.then(Activation.relu(h));
+            }
+            return c.keep();
         }
     }
 }

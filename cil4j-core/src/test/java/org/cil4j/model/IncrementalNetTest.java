@@ -3,6 +3,7 @@ package org.cil4j.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -55,6 +56,35 @@ class IncrementalNetTest {
             net.addHead(5);
             float[] after = net.logits(net.features(x, false)).get(":, 0:5").toFloatArray();
             assertArrayEquals(before, after, 0f);
+        }
+    }
+
+    /**
+     * In inference the ResNet closes each intermediate array once the next is computed, so a
+     * forward pass leaves only its input and output on the caller's manager (DJL would keep
+     * every activation until the manager closes: about 1 GiB at batch 256); in training every
+     * activation stays for the backward pass.
+     */
+    @Test
+    void inferenceLeavesOnlyInputAndOutputAlive() {
+        try (NDManager root = NDManager.newBaseManager();
+                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 3, 32, 3, root)) {
+            net.addHead(4);
+            float[] kept;
+            try (NDManager sub = root.newSubManager()) {
+                NDArray x = sub.randomUniform(0, 1, new Shape(2, 3, 32, 32));
+                NDArray f = net.features(x, false);
+                assertEquals(2, sub.getManagedArrays().size(), "input and features only, not the activations");
+                kept = f.toFloatArray();
+                NDArray again = net.features(x, false);
+                assertArrayEquals(kept, again.toFloatArray(), "the input survives the pass and gives the same features");
+            }
+            try (NDManager sub = root.newSubManager()) {
+                NDArray x = sub.randomUniform(0, 1, new Shape(2, 3, 32, 32));
+                net.features(x, true);
+                assertTrue(sub.getManagedArrays().size() > 50, "training keeps the activations: "
+                        + sub.getManagedArrays().size());
+            }
         }
     }
 
