@@ -120,6 +120,28 @@ class MultiClassMethodsTest {
         assertEquals(old, fresh, 1e-4 * old, "mean weight norms, old and new classes: " + Arrays.toString(norms));
     }
 
+    /**
+     * BiC (PyCIL bic.py) with the budget of the WA test: a tenth of each class's exemplars (6,
+     * then 3) held out, the bias layer trained on them corrects the new classes' logits.
+     */
+    @Test
+    void bicCorrectsTheNewClassesLogitsAndRemembersBetterThanFineTuning() {
+        RunResult r = run("bic", "{\"memoryBudget\": 120}", false);
+        assertTrue(r.complete());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        assertTrue(firstPhaseAtEnd(r.cnn()) > ft + 10, "BiC CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
+        float[][] layers = (float[][]) r.phases().get(2).memory().get("biasLayers");
+        System.out.println("bic bias layers " + Arrays.deepToString(layers));
+        assertArrayEquals(new float[] {1f, 0f}, layers[0], "the first phase has no correction");
+        assertEquals(3, layers.length);
+        for (int p = 1; p < 3; p++) {
+            assertTrue(layers[p][0] != 1f && layers[p][1] != 0f, "phase " + (p + 1) + "'s layer was trained: "
+                    + Arrays.toString(layers[p]));
+        }
+        assertEquals(120, r.phases().get(2).memory().get("samples"), "the held-out images are part of the memory");
+    }
+
     @Test
     void lwfMcKeepsNothingAndClassifiesWithTheNetwork() {
         RunResult r = run("lwf-mc", "{}", false);
