@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.cil4j.CilException;
+import org.cil4j.method.Bic;
 import org.cil4j.method.FeatureExtraction;
 import org.cil4j.method.FineTune;
+import org.cil4j.method.Derpp;
 import org.cil4j.method.Dr;
 import org.cil4j.method.DrParams;
 import org.cil4j.method.Ewc;
@@ -54,6 +56,11 @@ public final class Methods {
                 p -> new Replay(bind("replay", p, Replay.Params.class))));
         register(new Entry("wa", "Weight Aligning (Zhao et al. 2020): replay + KD, new classes' weight norms aligned to the old",
                 p -> new Wa(bind("wa", p, Wa.Params.class))));
+        register(new Entry("bic", "BiC (Wu et al. 2019): replay + KD, then a bias layer on the new classes' logits "
+                + "trained on held-out exemplars (PyCIL bic.py)", p -> new Bic(bind("bic", p, Bic.Params.class))));
+        register(new Entry("der++", "DER++ (Buzzega et al. 2020): a reservoir of images with their logits; CE on new "
+                + "images, MSE to the stored logits, CE on buffered labels (Mammoth derpp.py)",
+                p -> new Derpp(bind("der++", p, Derpp.Params.class))));
         register(new Entry("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
                 p -> new Ewc(bind("ewc", p, Ewc.Params.class))));
         register(new Entry("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",

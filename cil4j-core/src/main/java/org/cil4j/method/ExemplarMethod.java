@@ -1,12 +1,18 @@
 package org.cil4j.method;
 
+import ai.djl.ndarray.NDArray;
 import java.util.Map;
+import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
+import org.cil4j.loss.Distillation;
 import org.cil4j.memory.ExemplarMemory;
+import org.cil4j.model.IncrementalNet;
+import org.cil4j.train.Stage;
+import org.cil4j.train.StepLoss;
 
 /**
- * What the methods built on replay share ({@link Replay}, {@link Wa}): the exemplar memory, the
+ * What the methods built on replay share ({@link Replay}, {@link Wa}, {@link Bic}): the exemplar memory, the
  * class means of the nearest mean of exemplars and, for those that distill, the old model, kept
  * in one {@link RehearsalState} that is saved, loaded and closed here, so a method that adds to
  * replay cannot forget to checkpoint what it keeps. After each phase the new classes' exemplars
@@ -31,6 +37,58 @@ abstract class ExemplarMethod implements Method {
             state.memory(memoryParams.memory(ctx.seed()));
         }
         return state.memory();
+    }
+
+    /**
+     * Refuses the cosine classifier for a method that needs a linear one (WA's norms, BiC's
+     * affine correction of a head's outputs).
+     *
+     * @param ctx the phase
+     * @param why what the method does with the linear classifier, for the message
+     */
+    final void requireLinear(PhaseContext ctx, String why) {
+        if (ctx.net().config().cosine()) {
+            throw new CilException(name() + " " + why + ": it needs model.classifier = linear, not cosine");
+        }
+    }
+
+    /**
+     * The loss of WA and BiC after the first phase (PyCIL's {@code wa.py} and {@code bic.py}):
+     * {@code (1 - lambda) CE + lambda KD} on the network's logits, the old model's logits on the
+     * same images as the teacher.
+     *
+     * @param ctx the phase (not the first)
+     * @param temperature the distillation's temperature
+     * @return the batch loss
+     */
+    final Stage.BatchLoss distillation(PhaseContext ctx, double temperature) {
+        IncrementalNet net = ctx.net();
+        IncrementalNet teacher = state.requireOld(ctx);
+        return b -> {
+            NDArray logits = net.logits(net.features(b.x(), true));
+            NDArray target = teacher.logits(teacher.features(b.x(), false)).stopGradient();
+            return distillationLoss(logits, ctx.classification(b, logits), target, temperature);
+        };
+    }
+
+    /**
+     * The loss of a batch after the first phase: {@code (1 - lambda) CE + lambda KD}, {@code
+     * lambda = old / seen} classes (PyCIL's {@code kd_lambda} in {@code wa.py}, {@code lamda} in
+     * {@code bic.py}; BiC's paper, Sec. 3: {@code n / (n + m)}), KD being PyCIL's {@code _KD_loss}
+     * on the old classes' logits ({@link Distillation#softCrossEntropy}: summed over classes,
+     * divided by the batch, no {@code T^2}).
+     *
+     * @param logits the student's logits over the classes seen, (batch, seen)
+     * @param classification the setting's cross-entropy on them
+     * @param teacher the old model's logits, (batch, old), constants
+     * @param temperature the distillation's temperature
+     * @return the weighted terms "ce" and "kd_old"
+     */
+    static StepLoss distillationLoss(NDArray logits, NDArray classification, NDArray teacher, double temperature) {
+        int old = (int) teacher.getShape().get(1);
+        float lambda = (float) old / logits.getShape().get(1);
+        NDArray kd = Distillation.softCrossEntropy(HeadDistillation.slice(logits, 0, old), teacher, temperature);
+        return new StepLoss().add("ce", classification.mul(1 - lambda)).add("kd_old", kd.mul(lambda)).accuracyFrom(logits);
     }
 
     /** Chooses the phase's exemplars and recomputes the class means with the network as trained. */

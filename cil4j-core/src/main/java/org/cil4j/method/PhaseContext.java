@@ -267,6 +267,19 @@ public final class PhaseContext {
         return Features.extract(root, network, data, trainer.normalization(), train.evalBatchSize(), flip);
     }
 
+    /**
+     * The logits of a dataset's images, as the network outputs them in inference mode (no
+     * augmentation): what DER++ stores with its buffer's images.
+     *
+     * @param network the network
+     * @param data the images
+     * @return one row of {@code network.numClasses()} logits per image
+     */
+    public float[][] logits(IncrementalNet network, ImageDataset data) {
+        return Features.rows(root, data, trainer.normalization(), train.evalBatchSize(), network.numClasses(),
+                x -> network.logits(network.features(x, false)));
+    }
+
     /** Feature extraction shared by methods and evaluation. */
     public static final class Features {
         private Features() {}
@@ -282,7 +295,23 @@ public final class PhaseContext {
          */
         public static float[][] extract(NDManager root, IncrementalNet network, ImageDataset data,
                 org.cil4j.train.Normalization norm, int batchSize, boolean flip) {
-            int d = network.backbone().featureDim();
+            return rows(root, data, norm, batchSize, network.backbone().featureDim(), x -> {
+                NDArray f = network.features(x, false);
+                return flip ? f.add(network.features(x.flip(3), false)).div(2) : f;
+            });
+        }
+
+        /**
+         * @param root manager for temporaries
+         * @param data images
+         * @param norm normalization
+         * @param batchSize batch size
+         * @param d the length of a row
+         * @param forward a batch of normalized images to one row per image
+         * @return the rows, one per image, in dataset order
+         */
+        static float[][] rows(NDManager root, ImageDataset data, org.cil4j.train.Normalization norm, int batchSize,
+                int d, java.util.function.Function<NDArray, NDArray> forward) {
             float[][] out = new float[data.size()][];
             BatchStream stream = new BatchStream(data, norm, Augment.NONE, batchSize);
             Iterator<HostBatch> it = stream.sequential();
@@ -292,11 +321,7 @@ public final class PhaseContext {
                 HostBatch hb = it.next();
                 try (NDManager m = root.newSubManager()) {
                     NDArray x = m.create(FloatBuffer.wrap(hb.pixels()), new Shape(hb.size(), shape.get(0), shape.get(1), shape.get(2)));
-                    NDArray f = network.features(x, false);
-                    if (flip) {
-                        f = f.add(network.features(x.flip(3), false)).div(2);
-                    }
-                    float[] flat = f.toFloatArray();
+                    float[] flat = forward.apply(x).toFloatArray();
                     for (int i = 0; i < hb.size(); i++) {
                         out[pos++] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
                     }

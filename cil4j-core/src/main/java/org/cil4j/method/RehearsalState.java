@@ -1,5 +1,6 @@
 package org.cil4j.method;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
@@ -8,13 +9,15 @@ import org.cil4j.model.IncrementalNet;
 
 /**
  * What a distillation method keeps between phases: the old model (LwF's and DR's original
- * model), and for iCaRL and LUCIR the memory (absent for LwF-MC) and the class means for NME.
+ * model), and for iCaRL and LUCIR the memory (absent for LwF-MC) and the class means for NME,
+ * and small named matrices a method adds (BiC's bias layers), which the results also report.
  * Saved into and restored from a checkpoint as one.
  */
 final class RehearsalState implements AutoCloseable {
     private ExemplarMemory memory;
     private IncrementalNet old;
     private float[][] means;
+    private final Map<String, float[][]> rows = new LinkedHashMap<>();
 
     /** @return the memory, or null before the first phase or without rehearsal */
     ExemplarMemory memory() {
@@ -58,6 +61,24 @@ final class RehearsalState implements AutoCloseable {
     }
 
     /**
+     * @param name a name
+     * @return the rows kept under it, or null
+     */
+    float[][] rows(String name) {
+        return rows.get(name);
+    }
+
+    /**
+     * Keeps a small matrix, saved with the rest and reported under its name.
+     *
+     * @param name a name
+     * @param r the rows, of equal length
+     */
+    void rows(String name, float[][] r) {
+        rows.put(name, r);
+    }
+
+    /**
      * Replaces the old model by a frozen copy of the network.
      *
      * @param net the network after the phase
@@ -79,6 +100,7 @@ final class RehearsalState implements AutoCloseable {
         if (means != null) {
             w.putRows("means", means);
         }
+        rows.forEach((name, r) -> w.putRows("rows." + name, r));
     }
 
     /**
@@ -96,10 +118,21 @@ final class RehearsalState implements AutoCloseable {
             r.copyInto("old.", old.params().all());
         }
         means = r.has("means") ? r.rows("means") : null;
+        rows.clear();
+        for (String n : r.names()) {
+            if (n.startsWith("rows.")) {
+                rows.put(n.substring("rows.".length()), r.rows(n));
+            }
+        }
     }
 
     Map<String, Object> report() {
-        return memory == null ? Map.of() : memory.report();
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (memory != null) {
+            out.putAll(memory.report());
+        }
+        out.putAll(rows);
+        return out;
     }
 
     @Override

@@ -7,10 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
-import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.model.WeightAligning;
-import org.cil4j.train.StepLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,39 +85,12 @@ public final class Wa extends ExemplarMethod {
 
     @Override
     public void train(PhaseContext ctx) {
-        IncrementalNet net = ctx.net();
-        if (net.config().cosine()) {
-            throw new CilException("wa aligns the norms of a linear classifier's weights: it needs model.classifier = "
-                    + "linear, not cosine");
-        }
-        ExemplarMemory memory = memory(ctx);
+        requireLinear(ctx, "aligns the norms of a linear classifier's weights");
         if (ctx.phase() == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
             return;
         }
-        IncrementalNet teacher = state.requireOld(ctx);
-        ctx.fit(ctx.stage("train", memory.mix(ctx.phaseData()), b -> {
-            NDArray logits = net.logits(net.features(b.x(), true));
-            NDArray target = teacher.logits(teacher.features(b.x(), false)).stopGradient();
-            return loss(logits, ctx.classification(b, logits), target, params.temperature());
-        }));
-    }
-
-    /**
-     * The loss of a batch after the first phase: {@code (1 - lambda) CE + lambda KD}, {@code
-     * lambda = old / seen} classes (PyCIL's {@code kd_lambda}).
-     *
-     * @param logits the student's logits over the classes seen, (batch, seen)
-     * @param classification the setting's cross-entropy on them
-     * @param teacher the old model's logits, (batch, old), constants
-     * @param temperature the distillation's temperature
-     * @return the weighted terms "ce" and "kd_old"
-     */
-    static StepLoss loss(NDArray logits, NDArray classification, NDArray teacher, double temperature) {
-        int old = (int) teacher.getShape().get(1);
-        float lambda = (float) old / logits.getShape().get(1);
-        NDArray kd = Distillation.softCrossEntropy(HeadDistillation.slice(logits, 0, old), teacher, temperature);
-        return new StepLoss().add("ce", classification.mul(1 - lambda)).add("kd_old", kd.mul(lambda)).accuracyFrom(logits);
+        ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), distillation(ctx, params.temperature())));
     }
 
     /** Aligns the new classes' weights, then chooses exemplars (as replay) and keeps the model. */

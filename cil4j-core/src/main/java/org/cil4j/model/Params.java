@@ -64,6 +64,22 @@ public final class Params implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Removes a learnable parameter and frees it: for a parameter that lives only during one
+     * stage of a phase (BiC's bias layer, folded into its head afterwards), so that what is
+     * saved and copied between phases is the network alone.
+     *
+     * @param name the parameter's name
+     * @throws IllegalStateException when there is no such parameter
+     */
+    public void remove(String name) {
+        NDArray a = params.remove(name);
+        if (a == null) {
+            throw new IllegalStateException("no parameter " + name);
+        }
+        a.close();
+    }
+
     private void checkNew(String name) {
         if (params.containsKey(name) || buffers.containsKey(name)) {
             throw new IllegalStateException("tensor " + name + " exists already");

@@ -120,6 +120,52 @@ class MultiClassMethodsTest {
         assertEquals(old, fresh, 1e-4 * old, "mean weight norms, old and new classes: " + Arrays.toString(norms));
     }
 
+    /**
+     * BiC (PyCIL bic.py) with the budget of the WA test: a tenth of each class's exemplars (6,
+     * then 3) held out, the bias layer trained on them corrects the new classes' logits.
+     */
+    @Test
+    void bicCorrectsTheNewClassesLogitsAndRemembersBetterThanFineTuning() {
+        RunResult r = run("bic", "{\"memoryBudget\": 120}", false);
+        assertTrue(r.complete());
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        assertTrue(firstPhaseAtEnd(r.cnn()) > ft + 10, "BiC CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
+        float[][] layers = (float[][]) r.phases().get(2).memory().get("biasLayers");
+        System.out.println("bic bias layers " + Arrays.deepToString(layers));
+        assertArrayEquals(new float[] {1f, 0f}, layers[0], "the first phase has no correction");
+        assertEquals(3, layers.length);
+        for (int p = 1; p < 3; p++) {
+            assertTrue(layers[p][0] != 1f && layers[p][1] != 0f, "phase " + (p + 1) + "'s layer was trained: "
+                    + Arrays.toString(layers[p]));
+        }
+        assertEquals(120, r.phases().get(2).memory().get("samples"), "the held-out images are part of the memory");
+    }
+
+    /**
+     * DER++ (Mammoth derpp.py) with a buffer of 120 images, the WA test's budget: the reservoir
+     * keeps a uniform sample of the 900 images offered, their logits replayed with the labels.
+     */
+    @Test
+    void derppReplaysStoredLogitsAndRemembersBetterThanFineTuning() {
+        RunResult r = run("der++", "{\"memoryBudget\": 120}", false);
+        assertTrue(r.complete());
+        assertNull(r.nme(), "DER++ classifies with the network only, as Mammoth");
+        double ft = firstPhaseAtEnd(finetune.cnn());
+        assertTrue(firstPhaseAtEnd(r.cnn()) > ft + 10, "DER++ CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
+        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
+        Map<String, Object> mem = r.phases().get(2).memory();
+        assertEquals(120, mem.get("samples"));
+        assertEquals(900L, ((Number) mem.get("offered")).longValue(), "every training image offered once");
+        int[] perClass = (int[]) mem.get("samplesPerClass");
+        assertEquals(6, perClass.length);
+        for (int c = 0; c < 6; c++) {
+            // a uniform sample of 120 of 900: 20 per class expected, a binomial spread of about 3.7
+            assertTrue(perClass[c] >= 8 && perClass[c] <= 32, "class " + c + ": " + Arrays.toString(perClass));
+        }
+        assertEquals(120, r.phases().get(0).memory().get("samples"), "the first phase fills the buffer");
+    }
+
     @Test
     void lwfMcKeepsNothingAndClassifiesWithTheNetwork() {
         RunResult r = run("lwf-mc", "{}", false);
