@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
@@ -67,6 +68,46 @@ public final class Params implements AutoCloseable {
     private void checkNew(String name) {
         if (params.containsKey(name) || buffers.containsKey(name)) {
             throw new IllegalStateException("tensor " + name + " exists already");
+        }
+    }
+
+    /**
+     * Replaces a learnable parameter by a new tensor of another shape, in the same place of the
+     * order (a head that gains feature columns when the network gains a backbone). The old tensor
+     * is closed.
+     *
+     * @param name an existing parameter
+     * @param shape the new shape
+     * @param values its values in row-major order
+     * @return the new parameter
+     */
+    public NDArray replace(String name, Shape shape, float[] values) {
+        NDArray old = params.get(name);
+        if (old == null) {
+            throw new IllegalStateException("no parameter " + name + " to replace");
+        }
+        NDArray a = manager.create(values, shape);
+        a.setName(name);
+        params.put(name, a); // an existing key keeps its place in a LinkedHashMap
+        old.close();
+        return a;
+    }
+
+    /**
+     * Removes and closes the parameters and buffers whose names start with a prefix (tensors that
+     * live for one phase only, such as DER's auxiliary classifier).
+     *
+     * @param prefix e.g. "aux."
+     */
+    public void remove(String prefix) {
+        for (Map<String, NDArray> m : List.of(params, buffers)) {
+            m.entrySet().removeIf(e -> {
+                if (e.getKey().startsWith(prefix)) {
+                    e.getValue().close();
+                    return true;
+                }
+                return false;
+            });
         }
     }
 
