@@ -9,6 +9,7 @@ import java.util.function.Function;
 import org.cil4j.CilException;
 import org.cil4j.method.FeatureExtraction;
 import org.cil4j.method.FineTune;
+import org.cil4j.method.Der;
 import org.cil4j.method.Dr;
 import org.cil4j.method.DrParams;
 import org.cil4j.method.Ewc;
@@ -54,6 +55,9 @@ public final class Methods {
                 p -> new Replay(bind("replay", p, Replay.Params.class))));
         register(new Entry("wa", "Weight Aligning (Zhao et al. 2020): replay + KD, new classes' weight norms aligned to the old",
                 p -> new Wa(bind("wa", p, Wa.Params.class))));
+        register(new Entry("der", "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
+                + "exemplars, weight aligning (PyCIL der.py; no pruning)",
+                p -> new Der(bind("der", p, Replay.Params.class))));
         register(new Entry("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
                 p -> new Ewc(bind("ewc", p, Ewc.Params.class))));
         register(new Entry("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",
