@@ -13,6 +13,8 @@ import org.cil4j.model.Params;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.StepLoss;
 import org.cil4j.util.Rng;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DER, the dynamically expandable representation (Yan, Xie, He, DER: Dynamically Expandable
@@ -43,6 +45,8 @@ import org.cil4j.util.Rng;
  * linear classifier (weight aligning scales its rows).
  */
 public final class Der extends ExemplarMethod {
+    private static final Logger LOG = LoggerFactory.getLogger(Der.class);
+
     /** Name prefix of the auxiliary classifier's tensors, which live for one phase. */
     static final String AUX = "aux.";
 
@@ -101,6 +105,11 @@ public final class Der extends ExemplarMethod {
         int old = ctx.oldClasses();
         ParamGroup trainable = new ParamGroup("new backbone and classifiers", n -> !backbones.inFrozenMember(n),
                 ctx.train().lr(), ctx.train().weightDecay());
+        long all = net.params().countParams();
+        long frozen = net.params().params().entrySet().stream().filter(e -> backbones.inFrozenMember(e.getKey()))
+                .mapToLong(e -> e.getValue().getShape().size()).sum();
+        LOG.info("der: phase {}: {} backbones, {} of {} parameters train (PyCIL logs the same counts)", ctx.phase() + 1,
+                backbones.size(), all - frozen, all);
         ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), b -> {
             NDArray f = net.features(b.x(), true);
             NDArray logits = net.logits(f);

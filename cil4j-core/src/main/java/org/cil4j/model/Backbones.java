@@ -43,7 +43,15 @@ public final class Backbones implements Backbone {
      *     second, ...
      */
     public static String prefix(int index) {
-        return index == 0 ? "backbone." : "backbone" + index + ".";
+        return name(index) + ".";
+    }
+
+    /**
+     * @param index a member's position
+     * @return its name: "backbone" for the first, "backbone1" for the second, ...
+     */
+    public static String name(int index) {
+        return index == 0 ? "backbone" : "backbone" + index;
     }
 
     /** @return the number of members */

@@ -51,7 +51,7 @@ public final class IncrementalNet implements AutoCloseable {
     private Backbone buildBackbone(int index) {
         // the first member's stream is the one every network has always used
         var rnd = index == 0 ? Rng.stream(seed, "init-backbone") : Rng.stream(seed, "init-backbone", index);
-        String name = Backbones.prefix(index).substring(0, Backbones.prefix(index).length() - 1);
+        String name = Backbones.name(index);
         String arch = config.arch();
         if (arch.equals("small-cnn")) {
             return new SmallCnn(params, name, inChannels, imageSize, config.lastRelu(), rnd);
@@ -96,7 +96,7 @@ public final class IncrementalNet implements AutoCloseable {
                 System.arraycopy(old, r * oldDim, grown, r * dim, oldDim);
                 System.arraycopy(fresh, r * (dim - oldDim), grown, r * dim + oldDim, dim - oldDim);
             }
-            weights.set(h, params.replace("head." + h + ".weight", new Shape(rows, dim), grown));
+            weights.set(h, params.replace(headPrefix(h) + "weight", new Shape(rows, dim), grown));
         }
         return index;
     }
