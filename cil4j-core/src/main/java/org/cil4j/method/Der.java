@@ -150,7 +150,8 @@ public final class Der extends ExemplarMethod {
     @Override
     public void afterPhase(PhaseContext ctx) {
         if (ctx.phase() > 0) {
-            ctx.net().params().remove(AUX);
+            ctx.net().params().remove(AUX + "weight");
+            ctx.net().params().remove(AUX + "bias");
             auxWeight = null;
             auxBias = null;
             Wa.align(ctx.net(), ctx.phase());

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
@@ -65,6 +64,22 @@ public final class Params implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Removes a learnable parameter and frees it: for a parameter that lives only during one
+     * stage of a phase (BiC's bias layer, folded into its head afterwards), so that what is
+     * saved and copied between phases is the network alone.
+     *
+     * @param name the parameter's name
+     * @throws IllegalStateException when there is no such parameter
+     */
+    public void remove(String name) {
+        NDArray a = params.remove(name);
+        if (a == null) {
+            throw new IllegalStateException("no parameter " + name);
+        }
+        a.close();
+    }
+
     private void checkNew(String name) {
         if (params.containsKey(name) || buffers.containsKey(name)) {
             throw new IllegalStateException("tensor " + name + " exists already");
@@ -91,24 +106,6 @@ public final class Params implements AutoCloseable {
         params.put(name, a); // an existing key keeps its place in a LinkedHashMap
         old.close();
         return a;
-    }
-
-    /**
-     * Removes and closes the parameters and buffers whose names start with a prefix (tensors that
-     * live for one phase only, such as DER's auxiliary classifier).
-     *
-     * @param prefix e.g. "aux."
-     */
-    public void remove(String prefix) {
-        for (Map<String, NDArray> m : List.of(params, buffers)) {
-            m.entrySet().removeIf(e -> {
-                if (e.getKey().startsWith(prefix)) {
-                    e.getValue().close();
-                    return true;
-                }
-                return false;
-            });
-        }
     }
 
     /** @return learnable parameters by name, in creation order (unmodifiable) */
