@@ -342,6 +342,7 @@ public final class Experiment {
                     LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
                 } else if (ckpt != null) {
                     for (int h = 0; h < first; h++) {
+                        method.grow(net, h);
                         net.addHead(scenario.size(h));
                     }
                     try (var r = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.START).toString(),
@@ -364,6 +365,7 @@ public final class Experiment {
                     if (ck != null) {
                         ck.beginPhase(p, net, method, Metrics.tree(phases, cnn, aware, nme, (System.nanoTime() - t0) / 1e9));
                     }
+                    method.grow(net, p);
                     net.addHead(scenario.size(p));
                     List<EpochRecord> log = new ArrayList<>();
                     PhaseContext ctx = new PhaseContext(p, scenario, net, train, cfg.train(), trainer, root, cfg.seed(), log,

@@ -8,12 +8,13 @@ import java.util.Map;
 import java.util.function.Function;
 import org.cil4j.CilException;
 import org.cil4j.method.Bic;
-import org.cil4j.method.FeatureExtraction;
-import org.cil4j.method.FineTune;
+import org.cil4j.method.Der;
 import org.cil4j.method.Derpp;
 import org.cil4j.method.Dr;
 import org.cil4j.method.DrParams;
 import org.cil4j.method.Ewc;
+import org.cil4j.method.FeatureExtraction;
+import org.cil4j.method.FineTune;
 import org.cil4j.method.Icarl;
 import org.cil4j.method.Joint;
 import org.cil4j.method.Lucir;
@@ -61,6 +62,9 @@ public final class Methods {
         register(new Entry("der++", "DER++ (Buzzega et al. 2020): a reservoir of images with their logits; CE on new "
                 + "images, MSE to the stored logits, CE on buffered labels (Mammoth derpp.py)",
                 p -> new Derpp(bind("der++", p, Derpp.Params.class))));
+        register(new Entry("der", "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
+                + "exemplars, weight aligning (PyCIL der.py; no pruning)",
+                p -> new Der(bind("der", p, Replay.Params.class))));
         register(new Entry("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
                 p -> new Ewc(bind("ewc", p, Ewc.Params.class))));
         register(new Entry("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",

@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import java.util.Map;
+import org.cil4j.model.IncrementalNet;
 
 /**
  * An incremental-learning method: only what differs from plain training. The experiment
@@ -11,6 +12,19 @@ import java.util.Map;
 public interface Method extends AutoCloseable {
     /** @return the method's registry name */
     String name();
+
+    /**
+     * Changes the network's structure for a phase, before the phase's head is added: DER adds a
+     * backbone. The structure must follow from the phase index alone: a resumed run calls this
+     * for every phase before the checkpoint's, adding their heads, and then copies the saved
+     * weights in. Most methods keep the network they are given. {@code cil serve} loads a version
+     * as one backbone and its heads and never calls this, so a method that grows the network is
+     * not among the service's methods ({@code ClassifierSpec.METHODS}).
+     *
+     * @param net the network after the previous phase
+     * @param phase the phase about to run
+     */
+    default void grow(IncrementalNet net, int phase) {}
 
     /**
      * Trains the network on the phase, usually by handing one or more stages to

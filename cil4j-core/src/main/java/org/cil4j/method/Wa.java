@@ -117,7 +117,7 @@ public final class Wa extends ExemplarMethod {
         }
         NDArray head = net.headWeight(phase);
         double gamma = WeightAligning.gamma(old.toArray(new float[0][]), WeightAligning.rows(head.toFloatArray(), dim));
-        LOG.info("wa: phase {}: the new classes' weights scaled by gamma = {}", phase + 1, String.format("%.4f", gamma));
+        LOG.info("weight aligning, phase {}: the new classes' weights scaled by gamma = {}", phase + 1, String.format("%.4f", gamma));
         head.muli((float) gamma);
     }
 }

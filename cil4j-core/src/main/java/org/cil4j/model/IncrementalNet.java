@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.cil4j.loss.CosineLinear;
 import org.cil4j.util.Rng;
 
@@ -18,9 +20,10 @@ import org.cil4j.util.Rng;
  * concatenated heads, so the same network serves both settings: the multi-class classifier is
  * the concatenation, the multi-task classifier picks one head.
  *
- * <p>Adding a head never touches existing weights. With {@code classifier = cosine} each head
- * holds class weight vectors and the logits are {@code sigma * cos(feature, weight)} with one
- * learnable {@code sigma} (Hou et al. 2019, eq. 4).
+ * <p>The backbone is one network, or several side by side whose features are concatenated
+ * after {@link #addBackbone} (DER). Adding a head never touches existing weights. With {@code
+ * classifier = cosine} each head holds class weight vectors and the logits are {@code sigma *
+ * cos(feature, weight)} with one learnable {@code sigma} (Hou et al. 2019, eq. 4).
  */
 public final class IncrementalNet implements AutoCloseable {
     private final ModelConfig config;
@@ -28,7 +31,7 @@ public final class IncrementalNet implements AutoCloseable {
     private final int imageSize;
     private final long seed;
     private final Params params;
-    private final Backbone backbone;
+    private final Backbones backbone;
     private final List<Integer> headSizes = new ArrayList<>();
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> biases = new ArrayList<>();
@@ -40,17 +43,62 @@ public final class IncrementalNet implements AutoCloseable {
         this.imageSize = imageSize;
         this.seed = seed;
         this.params = new Params(manager);
-        var rnd = Rng.stream(seed, "init-backbone");
+        backbone = new Backbones(buildBackbone(0));
+        sigma = config.cosine() ? params.param("sigma", new Shape(1), new float[] {1f}) : null;
+    }
+
+    /** Builds member {@code index} of the backbone, its tensors named {@link Backbones#prefix}. */
+    private Backbone buildBackbone(int index) {
+        // the first member's stream is the one every network has always used
+        var rnd = index == 0 ? Rng.stream(seed, "init-backbone") : Rng.stream(seed, "init-backbone", index);
+        String name = Backbones.name(index);
         String arch = config.arch();
         if (arch.equals("small-cnn")) {
-            backbone = new SmallCnn(params, "backbone", inChannels, imageSize, config.lastRelu(), rnd);
+            return new SmallCnn(params, name, inChannels, imageSize, config.lastRelu(), rnd);
         } else if (arch.equals("resnet18")) {
-            backbone = ResNet.resnet18(params, "backbone", inChannels, imageSize, config.lastRelu(), rnd);
-        } else {
-            int depth = Integer.parseInt(arch.substring("resnet".length()));
-            backbone = ResNet.cifar(params, "backbone", inChannels, depth, config.lastRelu(), rnd);
+            return ResNet.resnet18(params, name, inChannels, imageSize, config.lastRelu(), rnd);
         }
-        sigma = config.cosine() ? params.param("sigma", new Shape(1), new float[] {1f}) : null;
+        int depth = Integer.parseInt(arch.substring("resnet".length()));
+        return ResNet.cifar(params, name, inChannels, depth, config.lastRelu(), rnd);
+    }
+
+    /**
+     * Adds a backbone beside the existing ones (DER's expansion, PyCIL's {@code
+     * DERNet.update_fc}): the new member starts from the newest member's weights, the features
+     * become the concatenation of all members', and every head gains the new member's feature
+     * columns, freshly initialized as a head is ({@link #addHead}); the existing columns keep
+     * their weights and the biases are unchanged.
+     *
+     * @return the new member's index
+     */
+    public int addBackbone() {
+        int index = backbone.size();
+        int oldDim = backbone.featureDim();
+        Backbone member = buildBackbone(index);
+        String from = Backbones.prefix(index - 1);
+        String to = Backbones.prefix(index);
+        Map<String, NDArray> all = params.all();
+        for (Map.Entry<String, NDArray> e : all.entrySet()) {
+            if (e.getKey().startsWith(to)) {
+                e.getValue().set(new NDIndex(":"), all.get(from + e.getKey().substring(to.length())));
+            }
+        }
+        backbone.add(member);
+        int dim = backbone.featureDim();
+        var rnd = Rng.stream(seed, "init-head-columns", index);
+        double bound = 1 / Math.sqrt(dim);
+        for (int h = 0; h < weights.size(); h++) {
+            int rows = headSizes.get(h);
+            float[] old = weights.get(h).toFloatArray();
+            float[] fresh = Params.uniform(rows * (dim - oldDim), bound, rnd);
+            float[] grown = new float[rows * dim];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(old, r * oldDim, grown, r * dim, oldDim);
+                System.arraycopy(fresh, r * (dim - oldDim), grown, r * dim + oldDim, dim - oldDim);
+            }
+            weights.set(h, params.replace(headPrefix(h) + "weight", new Shape(rows, dim), grown));
+        }
+        return index;
     }
 
     /**
@@ -149,8 +197,8 @@ public final class IncrementalNet implements AutoCloseable {
         return a.div(a.norm(new int[] {1}, true).maximum(1e-12f));
     }
 
-    /** @return the backbone */
-    public Backbone backbone() {
+    /** @return the backbone: one member, or several side by side after {@link #addBackbone} */
+    public Backbones backbone() {
         return backbone;
     }
 
@@ -218,6 +266,9 @@ public final class IncrementalNet implements AutoCloseable {
     public IncrementalNet frozenCopy() {
         IncrementalNet copy = new IncrementalNet(config, inChannels, imageSize, seed,
                 params.manager().getParentManager().newSubManager());
+        while (copy.backbone.size() < backbone.size()) {
+            copy.addBackbone();
+        }
         for (int size : headSizes) {
             copy.addHead(size);
         }

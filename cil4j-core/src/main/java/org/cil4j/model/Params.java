@@ -86,6 +86,28 @@ public final class Params implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces a learnable parameter by a new tensor of another shape, in the same place of the
+     * order (a head that gains feature columns when the network gains a backbone). The old tensor
+     * is closed.
+     *
+     * @param name an existing parameter
+     * @param shape the new shape
+     * @param values its values in row-major order
+     * @return the new parameter
+     */
+    public NDArray replace(String name, Shape shape, float[] values) {
+        NDArray old = params.get(name);
+        if (old == null) {
+            throw new IllegalStateException("no parameter " + name + " to replace");
+        }
+        NDArray a = manager.create(values, shape);
+        a.setName(name);
+        params.put(name, a); // an existing key keeps its place in a LinkedHashMap
+        old.close();
+        return a;
+    }
+
     /** @return learnable parameters by name, in creation order (unmodifiable) */
     public Map<String, NDArray> params() {
         return Collections.unmodifiableMap(params);

@@ -38,7 +38,11 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
      */
     public record Gate(double maxOldAccuracyDrop, double minAccuracy) {}
 
-    /** Methods a service can run: multi-class, and needing no sample it deletes after a phase. */
+    /**
+     * Methods a service can run: multi-class, needing no sample it deletes after a phase, and
+     * keeping the network's structure (a version is loaded as one backbone and its heads; DER's
+     * network gains a backbone per phase).
+     */
     public static final List<String> METHODS = List.of("lucir", "icarl", "wa", "replay", "lwf-mc", "ewc", "mas", "finetune",
             "feature-extraction");
 
@@ -90,7 +94,8 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
         if (!METHODS.contains(methodName)) {
             throw ApiException.bad("method.name", "method '" + methodName + "' cannot run in the service; it runs "
                     + METHODS + " (joint re-training needs every past sample, which the service deletes after a phase; "
-                    + "multi-task methods need a task oracle)");
+                    + "multi-task methods need a task oracle; der adds a backbone per phase, which a version of one backbone "
+                    + "cannot hold)");
         }
         JsonNode params = m.path("params").isObject() ? m.path("params") : ConfigLoader.MAPPER.createObjectNode();
         if (params.has("memoryPerClass") || params.has("memoryBudget")) {
