@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cil4j.CilException;
+import org.cil4j.serve.app.VersionManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,6 +45,7 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new CilException("--version " + version + ": no such folder; give a version folder of cil serve,"
                     + " HOME/classifiers/<id>/versions/<n>");
         }
+        VersionManifest.read(version); // before Spark starts: is it a version?
         if (!Files.exists(images)) {
             throw new CilException("--images " + images + ": no such folder or Parquet table");
         }

@@ -222,6 +222,8 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
             System.err.println("usage: java org.cil4j.experiment.Sweep RUN_DIR STATUS COMMAND < config.json");
             System.exit(2);
         }
+        // the cell dies with the process that runs it (a killed executor), so a retry elsewhere never races it
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
         Path runDir = Path.of(args[0]);
         ExperimentConfig cfg = ConfigLoader.bind((ObjectNode) ConfigLoader.MAPPER.readTree(System.in), "standard input");
         try {
