@@ -42,7 +42,7 @@ public interface SparkJobs {
     static SparkJobs load() {
         return ServiceLoader.load(SparkJobs.class).findFirst().orElseThrow(() -> new CilException(
                 "this needs the cil4j-spark module, which is not on the class path: build it with"
-                        + " './mvnw -B -DskipTests package -pl cil4j-spark -am' (./cil then adds it), or run the jar"
-                        + " cil4j-spark/target/cil4j-spark-*-spark.jar with spark-submit"));
+                        + " './mvnw -B -DskipTests package -pl cil4j-spark -am' (./cil does, and adds it), or build the jar"
+                        + " for spark-submit with -Pspark-submit (README, 'Sweeps and scoring on Apache Spark')"));
     }
 }
