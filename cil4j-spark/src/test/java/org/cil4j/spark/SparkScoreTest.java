@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cil4j.data.Datasets;
 import org.cil4j.data.ImageBytes;
 import org.cil4j.data.ImageDataset;
@@ -30,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code cil score --spark local[2]} against the service's own predictions: a classifier of
  * {@code cil serve} learns three Fashion-MNIST classes (40 images each), then 24 test images
  * (and one file that is no image) are scored on Spark from the version's folder alone; every
- * image gets the service's classes and scores. After a class is forgotten, batch scoring
- * leaves it out as the service does.
+ * image gets the service's classes and scores. After a class is forgotten, the same images as a
+ * Parquet table of id and bytes are scored without it, as the service answers.
  */
 class SparkScoreTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,9 +88,23 @@ class SparkScoreTest {
             assertTrue(scored.get("broken.png").getString(4).contains("cannot decode"), scored.get("broken.png").toString());
             assertSame(c.predict("sc", test, 3), ids, scored);
 
+            // the same images as a Parquet table of id and bytes, after a class is forgotten
+            Path table = tmp.resolve("images.parquet");
+            SparkSession w = Sessions.open("local[1]", "write the table");
+            try {
+                List<Row> rows = new ArrayList<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    rows.add(RowFactory.create(ids.get(i), test.get(i)));
+                }
+                w.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("image", DataTypes.BinaryType))
+                        .write().parquet(table.toString());
+            } finally {
+                w.stop();
+            }
             String forgotten = data.train().classNames().get(1);
             c.forgetClass("sc", forgotten);
-            Map<String, Row> after = score(version, images, tmp.resolve("scores-after-forget"));
+            Map<String, Row> after = score(version, table, tmp.resolve("scores-after-forget"));
+            assertEquals(ids.size(), after.size());
             JsonNode answer = c.predict("sc", test, 3);
             assertSame(answer, ids, after);
             after.values().stream().filter(r -> r.isNullAt(4))
