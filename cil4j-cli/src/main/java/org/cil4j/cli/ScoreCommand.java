@@ -12,13 +12,17 @@ import picocli.CommandLine.Option;
  * {@code cil score}: batch prediction with a trained version of {@code cil serve} on Apache
  * Spark, written as Parquet. The work is done by the cil4j-spark module ({@link SparkJobs}).
  */
-@Command(name = "score", mixinStandardHelpOptions = true,
+@Command(name = "score",
         description = "Predict a folder of images (or a Parquet table of image bytes) with a trained version of cil serve on"
                 + " Apache Spark; writes Parquet: id, class_ids, classes, scores (best first), error.")
 public final class ScoreCommand implements Callable<Integer> {
+    // no standard help mixin: its -V/--version would clash with --version, the trained version
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
     @Option(names = "--spark", paramLabel = "MASTER", defaultValue = "local[*]",
-            description = "Spark master URL (local[N], spark://host:7077, yarn, k8s://...; 'submit': the master spark-submit"
-                    + " gave); default: ${DEFAULT-VALUE}")
+            description = "Spark master: local[N] (Spark in this JVM; default: ${DEFAULT-VALUE}), or 'submit' under"
+                    + " spark-submit, which names the cluster's master")
     String master;
 
     @Option(names = "--version", required = true, paramLabel = "DIR",

@@ -36,8 +36,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print a line per epoch")
     boolean verbose;
 
-    @Option(names = "--spark", paramLabel = "MASTER", description = "run each cell as a task of Apache Spark at this master "
-            + "(local[N], spark://host:7077, yarn, ...; 'submit': the master spark-submit gave); needs the cil4j-spark module")
+    @Option(names = "--spark", paramLabel = "MASTER", description = "run each cell as a task of Apache Spark: local[N] (Spark"
+            + " in this JVM), or 'submit' under spark-submit, which names the cluster's master; needs the cil4j-spark module")
     String spark;
 
     @Override
