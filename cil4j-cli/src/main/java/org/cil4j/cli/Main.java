@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Class-incremental and lifelong learning on the JVM.",
-        subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, CompareCommand.class, SweepCommand.class, MethodsCommand.class, DatasetsCommand.class, BenchCommand.class, ServeCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, CompareCommand.class, SweepCommand.class, ScoreCommand.class, MethodsCommand.class, DatasetsCommand.class, BenchCommand.class, ServeCommand.class,
             DataCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -106,6 +106,25 @@ class SweepCommandTest {
                 "the same as the straight run of the same config");
     }
 
+    @Test
+    void withoutTheSparkModuleSparkSweepsSayHowToBuildIt() throws Exception {
+        Files.writeString(tmp.resolve("base.json"), "{ \"data\": { \"dataset\": \"fashion-mnist\" }, \"method\": { \"name\": \"finetune\" } }");
+        Files.writeString(tmp.resolve("sweep.json"), "{ \"base\": \"base.json\", \"out\": \"out\" }");
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.execute("sweep", tmp.resolve("sweep.json").toString(), "--spark", "local[2]");
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(2, rc);
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("needs the cil4j-spark module, which is not on the class path:"
+                + " build it with './mvnw -B -DskipTests package -pl cil4j-spark -am'"), buf.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing ran");
+    }
+
     private String sweep() {
         PrintStream out = System.out;
         PrintStream err = System.err;

@@ -1,25 +1,14 @@
 package org.cil4j.serve.app;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.micrometer.core.instrument.Timer;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.cil4j.data.ImageDataset;
-import org.cil4j.model.IncrementalNet;
-import org.cil4j.train.Augment;
-import org.cil4j.train.BatchStream;
-import org.cil4j.train.HostBatch;
-import org.cil4j.train.Normalization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,27 +19,27 @@ import org.slf4j.LoggerFactory;
  * never waits for company and a loaded service runs fewer, larger batches (continuous batching).
  * With {@code maxDelayMs > 0} the thread also waits that long after the first request for more
  * (dynamic batching as djl-serving and Triton do it); last measured, that wait cost single
- * requests its full length and did not raise throughput (docs/BENCHMARKS.md). The model in memory is immutable; activating another version
- * swaps the reference between two batches, so every answer comes whole from one version.
+ * requests its full length and did not raise throughput (docs/BENCHMARKS.md). The model in
+ * memory is immutable; activating another version swaps the reference between two batches, so
+ * every answer comes whole from one version.
  */
 final class Predictor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
 
-    /** A version as the predictor serves it. */
-    record Model(int version, ClassifierSpec spec, Path dir, List<Integer> heads, Normalization norm, int[] classIds,
-            String[] classNames, boolean[] forgotten) {}
-
     /**
-     * One prediction.
+     * A version as the predictor serves it.
      *
-     * @param classId stable class id
-     * @param name class name
-     * @param score softmax probability over the classes that are not forgotten
+     * @param manifest what the version is (its classes, forgotten ones included)
+     * @param dir its folder
      */
-    record Scored(int classId, @com.fasterxml.jackson.annotation.JsonProperty("class") String name, double score) {}
+    record Model(VersionManifest manifest, Path dir) {
+        int version() {
+            return manifest.version();
+        }
+    }
 
     /** @param top the best classes of one image, best first */
-    record Prediction(List<Scored> top) {}
+    record Prediction(List<VersionNet.Scored> top) {}
 
     /**
      * @param version the version that answered
@@ -81,8 +70,7 @@ final class Predictor implements AutoCloseable {
     private volatile Model wanted;
     private volatile boolean stopped;
     private Model loaded;
-    private NDManager manager;
-    private IncrementalNet net;
+    private VersionNet net;
 
     Predictor(String name, int maxBatch, long maxDelayMs, Timer waitTimer, Timer forwardTimer) {
         this.maxBatch = maxBatch;
@@ -181,89 +169,29 @@ final class Predictor implements AutoCloseable {
         org.cil4j.engine.Engines.threadsOnThisThread(all.size() < PARALLEL_FROM ? 1 : org.cil4j.engine.Engines.threads());
         batches.incrementAndGet();
         images.addAndGet(all.size());
-        ClassifierSpec spec = m.spec();
-        int size = (int) spec.sampleBytes();
-        byte[] px = new byte[all.size() * size];
-        for (int i = 0; i < all.size(); i++) {
-            System.arraycopy(all.get(i), 0, px, i * size, size);
-        }
-        int seen = m.classIds().length;
-        List<String> names = List.of(m.classNames());
-        ImageDataset d = new ImageDataset("predict", px, new int[all.size()], spec.channels(), spec.imageSize(),
-                spec.imageSize(), names);
-        float[] logits = new float[all.size() * seen];
-        Iterator<HostBatch> it = new BatchStream(d, m.norm(), Augment.NONE, Math.max(1, all.size())).sequential();
-        int done = 0;
-        while (it.hasNext()) {
-            HostBatch hb = it.next();
-            try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.create(FloatBuffer.wrap(hb.pixels()),
-                        new Shape(hb.size(), spec.channels(), spec.imageSize(), spec.imageSize()));
-                float[] out = net.logits(net.features(x, false)).toFloatArray();
-                System.arraycopy(out, 0, logits, done * seen, out.length);
-                done += hb.size();
-            }
-        }
+        float[] logits = net.logits(all);
         int at = 0;
         for (Request r : batch) {
             List<Prediction> tops = new ArrayList<>();
             for (int i = 0; i < r.images().size(); i++, at++) {
-                tops.add(new Prediction(top(logits, at * seen, m, r.topK())));
+                tops.add(new Prediction(VersionNet.top(m.manifest(), logits, at, r.topK())));
             }
             r.done().complete(new Answer(m.version(), tops));
         }
         forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 
-    private static List<Scored> top(float[] logits, int off, Model m, int k) {
-        int seen = m.classIds().length;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < seen; c++) {
-            if (!m.forgotten()[c]) {
-                max = Math.max(max, logits[off + c]);
-            }
-        }
-        double[] p = new double[seen];
-        double sum = 0;
-        for (int c = 0; c < seen; c++) {
-            p[c] = m.forgotten()[c] ? 0 : Math.exp(logits[off + c] - max);
-            sum += p[c];
-        }
-        List<Integer> idx = new ArrayList<>();
-        for (int c = 0; c < seen; c++) {
-            if (!m.forgotten()[c]) {
-                idx.add(c);
-            }
-        }
-        idx.sort((a, b) -> Double.compare(p[b], p[a]));
-        List<Scored> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(k, idx.size()); i++) {
-            int c = idx.get(i);
-            out.add(new Scored(m.classIds()[c], m.classNames()[c], p[c] / sum));
-        }
-        return out;
-    }
-
     private void load(Model m) {
         unload();
-        manager = NDManager.newBaseManager();
-        net = IncrementalNet.create(m.spec().model(), m.spec().channels(), m.spec().imageSize(), m.spec().seed(), manager);
-        for (int h : m.heads()) {
-            net.addHead(h);
-        }
-        PhaseRunner.loadNet(m.dir(), net, manager);
+        net = VersionNet.load(m.manifest(), m.dir());
         loaded = m;
-        LOG.info("serving version {} ({} classes)", m.version(), m.classIds().length);
+        LOG.info("serving version {} ({} classes)", m.version(), m.manifest().classIds().length);
     }
 
     private void unload() {
         if (net != null) {
             net.close();
             net = null;
-        }
-        if (manager != null) {
-            manager.close();
-            manager = null;
         }
         loaded = null;
     }

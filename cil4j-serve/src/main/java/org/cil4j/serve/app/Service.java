@@ -529,6 +529,7 @@ public final class Service implements AutoCloseable {
         Rows.Version v = new Rows.Version(num, jobId, in.seen(), ConfigLoader.MAPPER.valueToTree(out.heads()).toString(),
                 metrics.toString(), prov.toString(), home.relativize(versionDir).toString(), out.bytes(),
                 System.currentTimeMillis());
+        manifest(c, v).write(versionDir); // the file first: a crash before the row leaves an orphan folder
         List<String> freed = db.tx(h -> {
             Set<String> keep = new HashSet<>();
             for (int head = 0; head < out.keptIds().size(); head++) {
@@ -774,6 +775,14 @@ public final class Service implements AutoCloseable {
             return;
         }
         Rows.Version v = db.read(h -> Store.version(h, c.id(), c.activeVersion())).orElseThrow();
+        Predictor.Model m = new Predictor.Model(manifest(c, v), home.resolve(v.dir()));
+        predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs(),
+                stageTimer(metrics, "wait", "a request's wait in the queue until its batch starts"),
+                stageTimer(metrics, "forward", "a batch's forward pass and scoring"))).serve(m);
+    }
+
+    /** What a version is, from the database: its classes in head order (forgotten ones marked), heads, normalization. */
+    private VersionManifest manifest(Rows.Classifier c, Rows.Version v) {
         List<Rows.ClassRow> classes = db.read(h -> Store.classes(h, c.id()));
         int[] ids = new int[v.classes()];
         String[] names = new String[v.classes()];
@@ -786,12 +795,18 @@ public final class Service implements AutoCloseable {
             }
         }
         JsonNode n = readTree(v.provenance()).path("normalization");
-        ClassifierSpec spec = ClassifierSpec.fromJson(c.spec());
-        Predictor.Model m = new Predictor.Model(v.num(), spec, home.resolve(v.dir()), intList(readTree(v.heads())),
+        return new VersionManifest(c.name(), v.num(), ClassifierSpec.fromJson(c.spec()), intList(readTree(v.heads())),
                 new Normalization(floats(n.path("mean")), floats(n.path("std"))), ids, names, forgotten);
-        predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs(),
-                stageTimer(metrics, "wait", "a request's wait in the queue until its batch starts"),
-                stageTimer(metrics, "forward", "a batch's forward pass and scoring"))).serve(m);
+    }
+
+    /** Rewrites the manifest of every version of a classifier whose folder is still there (after a class is forgotten). */
+    private void rewriteManifests(Rows.Classifier c) {
+        for (Rows.Version v : db.read(h -> Store.versions(h, c.id()))) {
+            Path dir = home.resolve(v.dir());
+            if (Files.isDirectory(dir)) {
+                manifest(c, v).write(dir);
+            }
+        }
     }
 
     /** @return prediction batches run and images predicted since the start, all classifiers */
@@ -929,6 +944,7 @@ public final class Service implements AutoCloseable {
             return r;
         });
         deleteUnreferenced(blobsFreed);
+        rewriteManifests(c);
         refreshPredictor(c.id());
         return out;
     }
