@@ -67,6 +67,9 @@ class OpenApiTest {
             assertEquals(registered, documented, "routes the app registered vs. operations in openapi.json");
 
             assertEquals(List.of(), unresolvedRefs(doc, doc, "#"), "every $ref resolves");
+            List<String> methodNames = new ArrayList<>();
+            doc.at("/components/schemas/MethodName/enum").forEach(n -> methodNames.add(n.asText()));
+            assertEquals(org.cil4j.serve.app.ClassifierSpec.METHODS, methodNames, "the methods a classifier may use");
             Set<String> ids = new TreeSet<>();
             for (String[] op : operations) {
                 JsonNode path = doc.path("paths").path(op[1]);

@@ -39,15 +39,17 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
     public record Gate(double maxOldAccuracyDrop, double minAccuracy) {}
 
     /**
-     * Methods a service can run: multi-class, needing no sample it deletes after a phase, and
-     * keeping the network's structure (a version is loaded as one backbone and its heads; DER's
-     * network gains a backbone per phase).
+     * Methods a service can run: multi-class, needing no sample it deletes after a phase, keeping
+     * every image they keep as a sample of the database (so that erasure reaches it; DER++'s
+     * reservoir holds copies of images in the method's own state), and keeping the network's
+     * structure (a version is loaded as one backbone and its heads; DER's network gains a
+     * backbone per phase).
      */
-    public static final List<String> METHODS = List.of("lucir", "icarl", "wa", "replay", "lwf-mc", "ewc", "mas", "finetune",
-            "feature-extraction");
+    public static final List<String> METHODS = List.of("lucir", "icarl", "wa", "bic", "replay", "lwf-mc", "ewc", "mas",
+            "finetune", "feature-extraction");
 
     /** Methods whose memory the storage budget sizes. */
-    static final List<String> REHEARSAL = List.of("lucir", "icarl", "wa", "replay");
+    static final List<String> REHEARSAL = List.of("lucir", "icarl", "wa", "bic", "replay");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -95,7 +97,8 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
             throw ApiException.bad("method.name", "method '" + methodName + "' cannot run in the service; it runs "
                     + METHODS + " (joint re-training needs every past sample, which the service deletes after a phase; "
                     + "multi-task methods need a task oracle; der adds a backbone per phase, which a version of one backbone "
-                    + "cannot hold)");
+                    + "cannot hold; der++ keeps copies of images in its own buffer, which an erasure by source could not "
+                    + "reach)");
         }
         JsonNode params = m.path("params").isObject() ? m.path("params") : ConfigLoader.MAPPER.createObjectNode();
         if (params.has("memoryPerClass") || params.has("memoryBudget")) {
