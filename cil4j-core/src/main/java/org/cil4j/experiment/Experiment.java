@@ -254,25 +254,10 @@ public final class Experiment {
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
-        Datasets.TrainTest raw;
-        ScenarioConfig scenarioCfg = cfg.scenario();
-        if (cfg.data().hasSequence()) {
-            DataSequence.Joined joined = DataSequence.load(cfg.data(), source);
-            raw = joined.data();
-            scenarioCfg = DataSequence.scenario(scenarioCfg, joined.partClasses());
-        } else {
-            raw = source.load(cfg.data());
-        }
-        ImageDataset trainRaw = shape(raw.train());
-        ImageDataset testRaw = shape(raw.test());
-        if (trainRaw.numClasses() != testRaw.numClasses()) {
-            throw new CilException(cfg.data().describe() + ": the train split has " + trainRaw.numClasses()
-                    + " classes but the test split " + testRaw.numClasses());
-        }
-        Scenario scenario = Scenario.of(scenarioCfg, trainRaw.numClasses(), trainRaw.classNames());
-        ImageDataset train = scenario.relabel(trainRaw, cfg.scenario().trainPerClass(), cfg.seed());
-        ImageDataset test = scenario.relabel(testRaw, cfg.scenario().testPerClass(), cfg.seed());
-        checkNotEmpty(train, test, scenario);
+        Data data = loadData();
+        Scenario scenario = data.scenario();
+        ImageDataset train = data.train();
+        ImageDataset test = data.test();
         Normalization norm = Normalization.of(train);
         Provenance prov = Provenance.collect(command);
         if (base != null) {
@@ -427,6 +412,43 @@ public final class Experiment {
             }
         }
         return result;
+    }
+
+    /**
+     * The scenario and its data in incremental class order.
+     *
+     * @param scenario the class order and phases
+     * @param train the training images, relabelled (and subsampled to {@code trainPerClass})
+     * @param test the test images, relabelled
+     */
+    private record Data(Scenario scenario, ImageDataset train, ImageDataset test) {}
+
+    /**
+     * Loads the data, builds the scenario and relabels both splits. The loaded datasets are
+     * dropped when this returns: only the relabelled copies stay for the run (on tin100, 150 MiB
+     * of pixels the run would otherwise hold twice).
+     */
+    private Data loadData() {
+        Datasets.TrainTest raw;
+        ScenarioConfig scenarioCfg = cfg.scenario();
+        if (cfg.data().hasSequence()) {
+            DataSequence.Joined joined = DataSequence.load(cfg.data(), source);
+            raw = joined.data();
+            scenarioCfg = DataSequence.scenario(scenarioCfg, joined.partClasses());
+        } else {
+            raw = source.load(cfg.data());
+        }
+        ImageDataset trainRaw = shape(raw.train());
+        ImageDataset testRaw = shape(raw.test());
+        if (trainRaw.numClasses() != testRaw.numClasses()) {
+            throw new CilException(cfg.data().describe() + ": the train split has " + trainRaw.numClasses()
+                    + " classes but the test split " + testRaw.numClasses());
+        }
+        Scenario scenario = Scenario.of(scenarioCfg, trainRaw.numClasses(), trainRaw.classNames());
+        ImageDataset train = scenario.relabel(trainRaw, cfg.scenario().trainPerClass(), cfg.seed());
+        ImageDataset test = scenario.relabel(testRaw, cfg.scenario().testPerClass(), cfg.seed());
+        checkNotEmpty(train, test, scenario);
+        return new Data(scenario, train, test);
     }
 
     /** L2 norm of each class's weight row, over all heads, in incremental class order. */
