@@ -6,12 +6,12 @@
 # engine's: PyTorch tensors (activations, gradients) and its allocator's caches.
 #
 #   bench/rss-profile.sh run --config configs/tin100-32-b50.json --out runs/rss
-#   CIL4J_JAVA_OPTS=-Xmx6g bench/rss-profile.sh run ...      # another heap cap
+#   CIL4J_JAVA_OPTS=-Xmx6g bench/rss-profile.sh run ...      # other JVM options than the launcher's
 #   CIL=/path/to/a/copy/of/cil bench/rss-profile.sh run ...   # another launcher (a copied build)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tag="$(mktemp -d)"
-export CIL4J_JAVA_OPTS="${CIL4J_JAVA_OPTS:--Xmx2g} -XX:NativeMemoryTracking=summary"
+export CIL4J_EXTRA_JAVA_OPTS="${CIL4J_EXTRA_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary"
 "${CIL:-$here/cil}" "$@" > "$tag/log" 2>&1 &
 launcher=$!
 pid=""
@@ -33,7 +33,7 @@ heap_committed=$(grep -o 'Java Heap (reserved=[0-9]*KB, committed=[0-9]*KB' "$ta
 heap_used=$(grep -o 'heap *total [0-9]*K, used [0-9]*K' "$tag/heap" | grep -o 'used [0-9]*' | grep -o '[0-9]*' || echo 0)
 jvm_committed=$(grep -o '^Total: reserved=[0-9]*KB, committed=[0-9]*KB' "$tag/nmt" | grep -o 'committed=[0-9]*' | grep -o '[0-9]*' || echo 0)
 echo "command:             cil $*"
-echo "java options:        $CIL4J_JAVA_OPTS"
+echo "java options:        ${CIL4J_JAVA_OPTS:-(the launcher default)} $CIL4J_EXTRA_JAVA_OPTS"
 echo "peak resident (MiB): $((max / 1024))   (sampled every 2 s)"
 echo "at that sample, MiB: Java heap committed $((heap_committed / 1024)), of it in use $((heap_used / 1024));"
 echo "                     all the JVM tracks (heap, GC, classes, threads, code) $((jvm_committed / 1024));"

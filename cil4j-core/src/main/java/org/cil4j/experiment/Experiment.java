@@ -255,6 +255,10 @@ public final class Experiment {
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
         Data data = loadData();
+        // Loading held the decoded files, the loaded datasets and their relabelled copies at
+        // once; give that heap back before training (a tin100 run's committed heap stayed at
+        // 1.1 GiB for 0.4 GiB in use). One full collection, once per run.
+        System.gc();
         Scenario scenario = data.scenario();
         ImageDataset train = data.train();
         ImageDataset test = data.test();
