@@ -229,9 +229,8 @@ public final class Service implements AutoCloseable {
             }
             pixels.add(decode(u.image(), f + ".image", spec));
         }
-        List<String> hashes = pixels.stream().map(blobs::put).toList();
         long now = System.currentTimeMillis();
-        List<Map<String, Object>> stored = db.tx(h -> {
+        return blobs.putThenCommit(pixels, hashes -> db.tx(h -> {
             List<Map<String, Object>> out = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 Upload u = items.get(i);
@@ -250,11 +249,7 @@ public final class Service implements AutoCloseable {
                 out.add(e);
             }
             return out;
-        });
-        // a deletion of the same content may have removed a file between its put and the commit
-        // (see deleteUnreferenced): with the rows committed, put back any file that is missing
-        pixels.forEach(blobs::put);
-        return stored;
+        }));
     }
 
     /** Decodes an image to the classifier's input size, naming the field when it cannot. */
@@ -1090,30 +1085,10 @@ public final class Service implements AutoCloseable {
         }).toList();
     }
 
-    /**
-     * Deletes the files of blobs no sample refers to any more. Blobs are shared by content, so
-     * an upload of the same image (to any classifier, on any replica) may reuse a file while it
-     * is being deleted: the upload stores its file before its rows commit, and checks the files
-     * again after ({@link #upload}); this side keeps the bytes it deletes and puts them back when
-     * a row refers to them by the time the file is gone. Whichever order the two take, a
-     * committed row never points to a missing file (the walk-through test's two classifiers,
-     * fed the same images, once lost one between a phase's deletion and the next upload).
-     */
+    /** Deletes the files of blobs no sample refers to any more (see {@link Blobs#deleteUnreferenced}). */
     private void deleteUnreferenced(List<String> hashes) {
         for (String b : new HashSet<>(hashes)) {
-            if (db.read(h -> Store.blobReferenced(h, b))) {
-                continue;
-            }
-            byte[] bytes;
-            try {
-                bytes = blobs.get(b);
-            } catch (java.io.UncheckedIOException e) {
-                continue; // already gone
-            }
-            blobs.delete(b);
-            if (db.read(h -> Store.blobReferenced(h, b))) {
-                blobs.put(bytes); // an upload of the same image committed meanwhile
-            }
+            blobs.deleteUnreferenced(b, () -> db.read(h -> Store.blobReferenced(h, b)));
         }
     }
 

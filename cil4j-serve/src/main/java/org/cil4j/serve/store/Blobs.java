@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.cil4j.checkpoint.CheckpointStore;
@@ -76,6 +79,51 @@ public final class Blobs {
         } catch (IOException e) {
             throw new UncheckedIOException("blob " + hash + " is missing from " + dir, e);
         }
+    }
+
+    /**
+     * Stores contents, runs the transaction that commits the rows referring to them, then stores
+     * again whatever a concurrent {@link #deleteUnreferenced} removed between the two. Blobs are
+     * shared by content: another classifier, or another replica, may be deleting the same file.
+     *
+     * @param contents the files' bytes
+     * @param commitRows commits the rows, given the contents' hashes in order
+     * @param <T> what the transaction returns
+     * @return what the transaction returned
+     */
+    public <T> T putThenCommit(List<byte[]> contents, Function<List<String>, T> commitRows) {
+        List<String> hashes = contents.stream().map(this::put).toList();
+        T out = commitRows.apply(hashes);
+        contents.forEach(this::put); // a no-op for each file still there
+        return out;
+    }
+
+    /**
+     * Deletes a blob that no row refers to. It keeps the bytes while it deletes, and puts them
+     * back when a row refers to them by the time the file is gone (an upload of the same content
+     * committed meanwhile); with {@link #putThenCommit} on the other side, a committed row never
+     * points to a missing file, whatever the order of the two.
+     *
+     * @param hash the blob
+     * @param referenced whether a committed row refers to it now
+     * @return whether the file is gone
+     */
+    public boolean deleteUnreferenced(String hash, BooleanSupplier referenced) {
+        if (referenced.getAsBoolean() || !Files.exists(path(hash))) {
+            return false;
+        }
+        byte[] bytes;
+        try {
+            bytes = get(hash);
+        } catch (UncheckedIOException e) {
+            return false; // deleted meanwhile
+        }
+        delete(hash);
+        if (referenced.getAsBoolean()) {
+            put(bytes);
+            return false;
+        }
+        return true;
     }
 
     /** @param hash a blob to delete (absent: nothing happens) */
