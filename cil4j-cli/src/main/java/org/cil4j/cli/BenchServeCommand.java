@@ -87,10 +87,11 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
         Path home = Files.createTempDirectory("cil-bench-serve-");
         try {
+            ImageDataset train = Datasets.load("fashion-mnist", null).train();
             if (replicas == null) {
-                inProcess(home);
+                inProcess(home, train);
             } else {
-                replicated(home);
+                replicated(home, train);
             }
             System.out.printf(Locale.ROOT, "%npeak resident memory of this process (%s): %d MiB%n",
                     replicas == null ? "service and clients" : "the clients", org.cil4j.experiment.MemoryProbe.peakRssMb());
@@ -100,25 +101,25 @@ public final class BenchServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void inProcess(Path home) throws Exception {
+    private void inProcess(Path home, ImageDataset train) throws Exception {
         Service.Limits d = Service.Limits.DEFAULT;
         CilServer.Options o = new CilServer.Options(home, 0, "127.0.0.1", null, threads,
                 new Service.Limits(d.maxImageBytes(), d.maxImagesPerRequest(), d.maxPixels(), maxBatch, maxDelayMs,
                         d.sweepSeconds()), CilServer.Options.of(home, 0).maxRequestBytes());
         try (CilServer server = CilServer.start(o)) {
             CilClient c = new CilClient("http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
-            byte[] image = prepare(c, "in this process");
+            byte[] image = prepare(c, train, "in this process");
             Meter meter = new Meter(server);
             table(List.of(c), image, "idle", meter);
             if (!idleOnly) {
-                String job = startLongPhase(c);
+                String job = startLongPhase(c, train);
                 table(List.of(c), image, "while a phase trains", meter);
                 System.out.println("(the phase was still " + c.job(job).path("state").asText() + " when the last row ended)");
             }
         }
     }
 
-    private void replicated(Path home) throws Exception {
+    private void replicated(Path home, ImageDataset train) throws Exception {
         String admin = db != null ? db : System.getenv("CIL4J_TEST_PG");
         if (admin == null || admin.isBlank()) {
             throw new CilException("--replicas needs --db jdbc:postgresql://host[:port]/db?user=..&password=.. (a user that may"
@@ -133,7 +134,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                 }
                 String token = rs.get(0).token().orElseThrow(() -> new CilException("the first replica printed no admin token"));
                 List<CilClient> cs = rs.stream().map(r -> new CilClient("http://127.0.0.1:" + r.port(), token)).toList();
-                byte[] image = prepare(cs.get(0), most + " `cil serve` processes on PostgreSQL (" + scratch.name() + ")");
+                byte[] image = prepare(cs.get(0), train, most + " `cil serve` processes on PostgreSQL (" + scratch.name() + ")");
                 for (CilClient c : cs) { // every replica has loaded the active version before the clock starts
                     c.predict("bench", List.of(image), 1);
                 }
@@ -141,7 +142,7 @@ public final class BenchServeCommand implements Callable<Integer> {
                     table(cs.subList(0, n), image, "idle, " + n + (n == 1 ? " replica" : " replicas"), null);
                 }
                 if (!idleOnly) {
-                    String job = startLongPhase(cs.get(0));
+                    String job = startLongPhase(cs.get(0), train);
                     for (int n : replicas) {
                         table(cs.subList(0, n), image, "while a phase trains, " + n + (n == 1 ? " replica" : " replicas"), null);
                     }
@@ -160,8 +161,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
 
     /** Creates the classifier, trains its first version and prints the table's caption; @return the image to send */
-    private byte[] prepare(CilClient c, String where) throws Exception {
-        ImageDataset train = Datasets.load("fashion-mnist", null).train();
+    private byte[] prepare(CilClient c, ImageDataset train, String where) throws Exception {
         ObjectNode spec = new ObjectMapper().createObjectNode().put("name", "bench").put("preset", preset)
                 .put("method", "finetune");
         spec.putObject("train").put("epochs", 20).put("batchSize", 32); // the second phase outlasts the rows measured during it
@@ -177,8 +177,8 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
 
     /** Two more classes and a long phase: predictions keep coming from version 1 meanwhile. @return the phase's job id */
-    private static String startLongPhase(CilClient c) throws Exception {
-        List<CilClient.Sample> more = samples(Datasets.load("fashion-mnist", null).train(), 2, 4, 300);
+    private static String startLongPhase(CilClient c, ImageDataset train) throws Exception {
+        List<CilClient.Sample> more = samples(train, 2, 4, 300);
         for (int i = 0; i < more.size(); i += 200) {
             c.upload("bench", more.subList(i, Math.min(more.size(), i + 200)));
         }

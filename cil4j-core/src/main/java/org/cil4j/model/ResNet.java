@@ -136,6 +136,11 @@ public final class ResNet implements Backbone {
             return next;
         }
 
+        /** Closes the last array in inference (the chain is done with it). */
+        void release() {
+            then(null);
+        }
+
         /** @return the last array, which the chain will not close */
         NDArray keep() {
             NDArray out = last;
@@ -188,7 +193,7 @@ public final class ResNet implements Backbone {
                 shortcut = s.then(downNorm.forward(shortcut, training));
             }
             h = c.then(h.add(shortcut));
-            s.then(null); // the shortcut's arrays, in inference
+            s.release(); // the shortcut's arrays, in inference
             if (relu) {
                 h = c.then(Activation.relu(h));
             }
