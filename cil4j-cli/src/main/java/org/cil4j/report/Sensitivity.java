@@ -10,7 +10,6 @@ import org.cil4j.eval.AccuracyMatrix;
 import org.cil4j.experiment.ConfigLoader;
 import org.cil4j.experiment.Methods;
 import org.cil4j.experiment.RunResult;
-import org.cil4j.method.Method;
 import org.jfree.chart.JFreeChart;
 
 /**
@@ -82,13 +81,10 @@ public final class Sensitivity {
         return n.asDouble();
     }
 
+    /** The parameter as the run used it: recorded in results.json, or resolved from its config for older results. */
     private static JsonNode defaultParam(RunResult r, String name) {
-        try (Method m = Methods.create(r.config().method())) {
-            java.lang.reflect.Method params = m.getClass().getMethod("params");
-            return ConfigLoader.MAPPER.valueToTree(params.invoke(m)).get(name);
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
+        JsonNode params = r.methodParams() != null ? r.methodParams() : Methods.resolvedParams(r.config().method());
+        return params.get(name);
     }
 
     /** @return the points, by value */

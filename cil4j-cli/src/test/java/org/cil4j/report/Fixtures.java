@@ -57,7 +57,7 @@ final class Fixtures {
         RunResult.Summary s = new RunResult.Summary("cnn", cnn.averageIncrementalAccuracy(), cnn.accuracyAfter(n - 1),
                 cnn.forgetting(), cnn.backwardTransfer(), cnn.averageIncrementalAccuracy(),
                 aware.averageIncrementalAccuracy(), nm == null ? null : nm.averageIncrementalAccuracy());
-        return new RunResult(RunResult.FORMAT, true, cfg,
+        return new RunResult(RunResult.FORMAT, true, cfg, org.cil4j.experiment.Methods.resolvedParams(cfg.method()),
                 new RunResult.ScenarioInfo(cfg.scenario().setting(), java.util.Arrays.copyOf(order, 2 * n), sizes,
                         List.of("a", "b", "c", "d", "e", "f").subList(0, 2 * n)),
                 new Provenance("test", "unknown", "PyTorch", "java", "linux", 2, "host", "2025-01-01T00:00:00Z", null, null),

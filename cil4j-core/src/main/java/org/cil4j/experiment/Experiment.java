@@ -254,6 +254,7 @@ public final class Experiment {
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
+        JsonNode methodParams = Methods.resolvedParams(cfg.method());
         Data data = loadData();
         // Loading held the decoded files, the loaded datasets and their relabelled copies at
         // once; give that heap back before training (a tin100 run's committed heap stayed at
@@ -388,7 +389,7 @@ public final class Experiment {
                             p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem, MemoryProbe.rssMb(),
                             new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
                     boolean done = p == phasesToRun - 1;
-                    result = new RunResult(RunResult.FORMAT, done, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
+                    result = new RunResult(RunResult.FORMAT, done, cfg, methodParams, info, prov, List.copyOf(phases), cnn, aware, nme,
                             summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
                     if (LOG.isDebugEnabled()) {
                         LOG.debug("after phase {}: {} native arrays alive, resident {} MiB", p + 1,
@@ -409,7 +410,7 @@ public final class Experiment {
                 }
                 if (result == null && !phases.isEmpty()) {
                     // resumed from the checkpoint written after the last phase: only the result was lost
-                    result = new RunResult(RunResult.FORMAT, true, cfg, info, prov, List.copyOf(phases), cnn, aware, nme,
+                    result = new RunResult(RunResult.FORMAT, true, cfg, methodParams, info, prov, List.copyOf(phases), cnn, aware, nme,
                             summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
                     writeResult(result);
                 }

@@ -1,5 +1,6 @@
 package org.cil4j.experiment;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.cil4j.eval.AccuracyMatrix;
 
@@ -11,6 +12,8 @@ import org.cil4j.eval.AccuracyMatrix;
  * @param format file format tag
  * @param complete true once every phase is done
  * @param config the resolved configuration
+ * @param methodParams every parameter the method ran with, defaults included ({@link
+ *     Methods#resolvedParams}); absent from results written before it was recorded
  * @param scenario the class order and phases actually used
  * @param provenance code, engine and machine
  * @param phases per-phase results
@@ -21,7 +24,7 @@ import org.cil4j.eval.AccuracyMatrix;
  * @param wallSeconds total wall time so far
  */
 public record RunResult(
-        String format, boolean complete, ExperimentConfig config, ScenarioInfo scenario, Provenance provenance,
+        String format, boolean complete, ExperimentConfig config, JsonNode methodParams, ScenarioInfo scenario, Provenance provenance,
         List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix taskAware, AccuracyMatrix nme, Summary summary,
         double wallSeconds) {
 

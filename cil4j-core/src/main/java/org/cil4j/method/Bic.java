@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,23 +75,13 @@ public final class Bic extends ExemplarMethod {
      *     the paper's 9:1 split (PyCIL's {@code split_ratio = 0.1}), in (0, 1)
      * @param biasEpochs epochs of stage 2, FACIL's 200 (the original code's 2 x 100)
      */
-    public record Params(int memoryPerClass, int memoryBudget, String selection, double temperature,
-            double valFraction, int biasEpochs) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("selection") String selection,
-                @JsonProperty("temperature") Double temperature,
-                @JsonProperty("valFraction") Double valFraction,
-                @JsonProperty("biasEpochs") Integer biasEpochs) {
-            Replay.Params memory = Replay.Params.of(memoryPerClass, memoryBudget, selection);
-            return new Params(memory.memoryPerClass(), memory.memoryBudget(), memory.selection(),
-                    temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature,
-                    valFraction == null ? 0.1 : valFraction, biasEpochs == null ? 200 : biasEpochs);
-        }
-
+    public record Params(
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("herding") String selection,
+            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
+            @Default("0.1") double valFraction,
+            @Default("200") int biasEpochs) {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);

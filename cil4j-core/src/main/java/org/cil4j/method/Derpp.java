@@ -2,8 +2,6 @@ package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -73,19 +71,11 @@ public final class Derpp implements Method {
      *     seq-cifar10, five tasks of two classes, buffer 200)
      * @param beta the weight of the label replay, 0.5 (the same)
      */
-    public record Params(int memoryPerClass, int memoryBudget, double alpha, double beta) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("alpha") Double alpha,
-                @JsonProperty("beta") Double beta) {
-            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
-            return new Params(memoryPerClass == null ? ExemplarMemory.DEFAULT_PER_CLASS : memoryPerClass,
-                    memoryBudget == null ? 0 : memoryBudget, alpha == null ? 0.1 : alpha, beta == null ? 0.5 : beta);
-        }
-
+    public record Params(
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("0.1") double alpha,
+            @Default("0.5") double beta) {
         /** Checks the values. */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.RANDOM, 0);

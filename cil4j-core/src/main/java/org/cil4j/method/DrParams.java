@@ -1,7 +1,5 @@
 package org.cil4j.method;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 
@@ -40,60 +38,27 @@ import org.cil4j.loss.Distillation;
  *     but learned the new tasks less well and ended lower (94.06% to 94.49%)
  */
 public record DrParams(
-        boolean distillation,
-        boolean retrospection,
-        double temperature,
-        double weight,
-        int reservedPerClass,
-        String reservedSelection,
-        long reservedSeed,
-        boolean oldOnReservedOnly,
-        boolean hardLabels,
-        String lrRegime) {
+        @Default("true") boolean distillation,
+        @Default("true") boolean retrospection,
+        @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
+        @Default("0.25") double weight,
+        @Default("5") int reservedPerClass,
+        @Default("random") String reservedSelection,
+        @Default("1") long reservedSeed,
+        @Default("true") boolean oldOnReservedOnly,
+        Boolean hardLabels,
+        @Default(DrParams.UNIFORM) String lrRegime) {
 
     /** The new head and the rest at the same rate, {@code train.lr}. */
     public static final String UNIFORM = "uniform";
     /** The released solvers' rates: the new head at {@code train.lr}, the rest at a tenth of it. */
     public static final String RELEASE = "release";
 
-    /** Reads the record, filling defaults for missing keys (D+R when no switch is given). */
-    @JsonCreator
-    public static DrParams of(
-            @JsonProperty("distillation") Boolean distillation,
-            @JsonProperty("retrospection") Boolean retrospection,
-            @JsonProperty("temperature") Double temperature,
-            @JsonProperty("weight") Double weight,
-            @JsonProperty("reservedPerClass") Integer reservedPerClass,
-            @JsonProperty("reservedSelection") String reservedSelection,
-            @JsonProperty("reservedSeed") Long reservedSeed,
-            @JsonProperty("oldOnReservedOnly") Boolean oldOnReservedOnly,
-            @JsonProperty("hardLabels") Boolean hardLabels,
-            @JsonProperty("lrRegime") String lrRegime) {
-        boolean d = distillation == null || distillation;
-        return new DrParams(
-                d,
-                retrospection == null || retrospection,
-                temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature,
-                weight == null ? 0.25 : weight,
-                reservedPerClass == null ? 5 : reservedPerClass,
-                reservedSelection == null ? "random" : reservedSelection,
-                reservedSeed == null ? 1L : reservedSeed,
-                oldOnReservedOnly == null || oldOnReservedOnly,
-                hardLabels == null ? !d : hardLabels,
-                lrRegime == null ? UNIFORM : lrRegime);
-    }
-
-    /**
-     * @param distillation the D switch
-     * @param retrospection the R switch
-     * @return the defaults with those switches
-     */
-    public static DrParams defaults(boolean distillation, boolean retrospection) {
-        return of(distillation, retrospection, null, null, null, null, null, null, null, null);
-    }
-
     /** Checks the values. */
     public DrParams {
+        if (hardLabels == null) {
+            hardLabels = !distillation;
+        }
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new CilException("dr: temperature must be positive and finite, got " + temperature);
         }

@@ -1,8 +1,6 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.cil4j.CilException;
 import org.cil4j.loss.Consolidation;
 import org.cil4j.model.IncrementalNet;
@@ -32,17 +30,7 @@ public final class Ewc extends ImportancePenalty {
      *     "max_pred", the network's own prediction (FACIL's default), or "true", the labels
      *     (FACIL's {@code --fi-sampling-type})
      */
-    public record Params(double lamb, double alpha, String sampling) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("lamb") Double lamb,
-                @JsonProperty("alpha") Double alpha,
-                @JsonProperty("sampling") String sampling) {
-            return new Params(lamb == null ? 5000 : lamb, alpha == null ? 0.5 : alpha,
-                    sampling == null ? "max_pred" : sampling);
-        }
-
+    public record Params(@Default("5000") double lamb, @Default("0.5") double alpha, @Default("max_pred") String sampling) {
         /** Checks the values. */
         public Params {
             checkLambAlpha("ewc", lamb, alpha);

@@ -1,8 +1,6 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 import org.cil4j.checkpoint.StateReader;
 import org.cil4j.checkpoint.StateWriter;
@@ -45,21 +43,12 @@ public final class Icarl implements Method {
      *     baseLoss}, whose "cross-entropy" trained the first phase by cross-entropy and the later
      *     ones by the paper's sigmoid loss alone, a mix no reference code trains
      */
-    public record Params(int memoryPerClass, int memoryBudget, String selection, boolean nmeFlip, String variant) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("selection") String selection,
-                @JsonProperty("nmeFlip") Boolean nmeFlip,
-                @JsonProperty("variant") String variant) {
-            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
-            return new Params(memoryPerClass == null ? 20 : memoryPerClass, memoryBudget == null ? 0 : memoryBudget,
-                    selection == null ? "herding" : selection, nmeFlip == null || nmeFlip,
-                    variant == null ? IcarlVariant.PYCIL.key() : variant);
-        }
-
+    public record Params(
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("herding") String selection,
+            @Default("true") boolean nmeFlip,
+            @Default("pycil") String variant) {
         /** Checks the values (the memory checks the sizes). */
         public Params {
             ExemplarMemory.Selection.of(selection);
@@ -82,13 +71,7 @@ public final class Icarl implements Method {
      *     every old phase, as fine-tuning does (average incremental accuracy 41.9% and 41.4%,
      *     last phase 20.0% and 19.9%), the paper's loss at 46.6% and 31.2%
      */
-    public record LwfMcParams(String variant) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static LwfMcParams of(@JsonProperty("variant") String variant) {
-            return new LwfMcParams(variant == null ? IcarlVariant.PAPER.key() : variant);
-        }
-
+    public record LwfMcParams(@Default("paper") String variant) {
         /** Checks the value. */
         public LwfMcParams {
             IcarlVariant.of(variant);

@@ -1,8 +1,6 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import org.cil4j.CilException;
@@ -88,63 +86,22 @@ public final class Lucir implements Method {
      *     the released code does
      */
     public record Params(
-            boolean cosineNormalization,
-            int memoryPerClass,
-            int memoryBudget,
-            String selection,
-            boolean lessForget,
-            double lambdaBase,
-            boolean adaptiveLambda,
-            boolean marginRanking,
-            double margin,
-            int k,
-            boolean imprint,
-            boolean balancedFinetune,
-            int finetuneEpochs,
-            double finetuneLr,
+            @Default("true") boolean cosineNormalization,
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("herding") String selection,
+            @Default("true") boolean lessForget,
+            @Default("5") double lambdaBase,
+            @Default("true") boolean adaptiveLambda,
+            @Default("true") boolean marginRanking,
+            @Default("" + MarginRanking.DEFAULT_MARGIN) double margin,
+            @Default("" + MarginRanking.DEFAULT_K) int k,
+            @Default("true") boolean imprint,
+            @Default("true") boolean balancedFinetune,
+            @Default("2") int finetuneEpochs,
+            @Default("0.01") double finetuneLr,
             List<Integer> finetuneMilestones,
-            boolean nmeFlip) {
-        /** Reads the record with the paper's defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("cosineNormalization") Boolean cosineNormalization,
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("selection") String selection,
-                @JsonProperty("lessForget") Boolean lessForget,
-                @JsonProperty("lambdaBase") Double lambdaBase,
-                @JsonProperty("adaptiveLambda") Boolean adaptiveLambda,
-                @JsonProperty("marginRanking") Boolean marginRanking,
-                @JsonProperty("margin") Double margin,
-                @JsonProperty("k") Integer k,
-                @JsonProperty("imprint") Boolean imprint,
-                @JsonProperty("balancedFinetune") Boolean balancedFinetune,
-                @JsonProperty("finetuneEpochs") Integer finetuneEpochs,
-                @JsonProperty("finetuneLr") Double finetuneLr,
-                @JsonProperty("finetuneMilestones") List<Integer> finetuneMilestones,
-                @JsonProperty("nmeFlip") Boolean nmeFlip) {
-            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
-            int epochs = finetuneEpochs == null ? 2 : finetuneEpochs;
-            return new Params(
-                    cosineNormalization == null || cosineNormalization,
-                    memoryPerClass == null ? 20 : memoryPerClass,
-                    memoryBudget == null ? 0 : memoryBudget,
-                    selection == null ? "herding" : selection,
-                    lessForget == null || lessForget,
-                    lambdaBase == null ? 5.0 : lambdaBase,
-                    adaptiveLambda == null || adaptiveLambda,
-                    marginRanking == null || marginRanking,
-                    margin == null ? MarginRanking.DEFAULT_MARGIN : margin,
-                    k == null ? MarginRanking.DEFAULT_K : k,
-                    imprint == null || imprint,
-                    balancedFinetune == null || balancedFinetune,
-                    epochs,
-                    finetuneLr == null ? 0.01 : finetuneLr,
-                    finetuneMilestones != null ? finetuneMilestones
-                            : epochs >= 2 ? List.of(epochs / 2) : List.of(),
-                    nmeFlip == null || nmeFlip);
-        }
-
+            @Default("true") boolean nmeFlip) {
         /** Checks the values. */
         public Params {
             ExemplarMemory.Selection.of(selection);
@@ -162,6 +119,9 @@ public final class Lucir implements Method {
             }
             if (!(finetuneLr > 0) || Double.isInfinite(finetuneLr)) {
                 throw new CilException("lucir finetuneLr must be positive, got " + finetuneLr);
+            }
+            if (finetuneMilestones == null) {
+                finetuneMilestones = finetuneEpochs >= 2 ? List.of(finetuneEpochs / 2) : List.of();
             }
             finetuneMilestones = List.copyOf(finetuneMilestones);
             for (int m : finetuneMilestones) {

@@ -1,7 +1,5 @@
 package org.cil4j.method;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 
@@ -16,24 +14,10 @@ import org.cil4j.loss.Distillation;
  * @param warmupEpochs epochs that train only the new head, backbone and old heads frozen,
  *     before the joint training; 0 (the LwF paper's optional warm-up, Sec. 3, is off by default)
  */
-public record LwfParams(double temperature, double weight, int warmupEpochs) {
-    /** Reads the record, filling defaults for missing keys. */
-    @JsonCreator
-    public static LwfParams of(
-            @JsonProperty("temperature") Double temperature,
-            @JsonProperty("weight") Double weight,
-            @JsonProperty("warmupEpochs") Integer warmupEpochs) {
-        return new LwfParams(
-                temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature,
-                weight == null ? 0.25 : weight,
-                warmupEpochs == null ? 0 : warmupEpochs);
-    }
-
-    /** @return the defaults */
-    public static LwfParams defaults() {
-        return of(null, null, null);
-    }
-
+public record LwfParams(
+        @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
+        @Default("0.25") double weight,
+        @Default("0") int warmupEpochs) {
     /** Checks the values. */
     public LwfParams {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {

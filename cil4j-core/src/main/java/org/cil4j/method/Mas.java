@@ -1,8 +1,6 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.cil4j.loss.Consolidation;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.train.Batch;
@@ -27,13 +25,7 @@ public final class Mas extends ImportancePenalty {
      * @param alpha the weight of the kept importance when a phase's is merged into it (FACIL's
      *     {@code --alpha}, 0.5)
      */
-    public record Params(double lamb, double alpha) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(@JsonProperty("lamb") Double lamb, @JsonProperty("alpha") Double alpha) {
-            return new Params(lamb == null ? 1 : lamb, alpha == null ? 0.5 : alpha);
-        }
-
+    public record Params(@Default("1") double lamb, @Default("0.5") double alpha) {
         /** Checks the values. */
         public Params {
             Ewc.checkLambAlpha("mas", lamb, alpha);

@@ -1,7 +1,5 @@
 package org.cil4j.method;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.cil4j.memory.ExemplarMemory;
 
 /**
@@ -25,18 +23,10 @@ public final class Replay extends ExemplarMethod {
      *     or 0 (the default) for a fixed number per class
      * @param selection "herding" (PyCIL's, iCaRL's Algorithm 4) or "random"
      */
-    public record Params(int memoryPerClass, int memoryBudget, String selection) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("selection") String selection) {
-            ExemplarMemory.checkOneSize(memoryPerClass, memoryBudget);
-            return new Params(memoryPerClass == null ? ExemplarMemory.DEFAULT_PER_CLASS : memoryPerClass,
-                    memoryBudget == null ? 0 : memoryBudget, selection == null ? "herding" : selection);
-        }
-
+    public record Params(
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("herding") String selection) {
         /** Checks the values (an empty memory is built once to check the sizes). */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.of(selection), 0);

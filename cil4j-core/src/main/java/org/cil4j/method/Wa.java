@@ -1,12 +1,11 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.List;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
+import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.model.WeightAligning;
 import org.slf4j.Logger;
@@ -39,19 +38,11 @@ public final class Wa extends ExemplarMethod {
      * @param selection "herding" or "random"
      * @param temperature the distillation's temperature, PyCIL's {@code T = 2}
      */
-    public record Params(int memoryPerClass, int memoryBudget, String selection, double temperature) {
-        /** Reads the record with defaults. */
-        @JsonCreator
-        public static Params of(
-                @JsonProperty("memoryPerClass") Integer memoryPerClass,
-                @JsonProperty("memoryBudget") Integer memoryBudget,
-                @JsonProperty("selection") String selection,
-                @JsonProperty("temperature") Double temperature) {
-            Replay.Params memory = Replay.Params.of(memoryPerClass, memoryBudget, selection);
-            return new Params(memory.memoryPerClass(), memory.memoryBudget(), memory.selection(),
-                    temperature == null ? Distillation.DEFAULT_TEMPERATURE : temperature);
-        }
-
+    public record Params(
+            @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
+            @Default("0") int memoryBudget,
+            @Default("herding") String selection,
+            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature) {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,13 @@ class EveryMethodResumesTest {
     @MethodSource("methods")
     void aCrashedAndAnExtendedRunEndLikeTheStraightOne(String method) throws Exception {
         RunResult straight = BaseModelTest.experiment(tree(method)).output(tmp.resolve("straight")).run();
+        // results.json records every parameter the method ran with, defaults included
+        JsonNode recorded = ConfigLoader.MAPPER.readTree(tmp.resolve("straight").resolve("results.json").toFile())
+                .get("methodParams");
+        List<String> keys = new ArrayList<>();
+        recorded.fieldNames().forEachRemaining(keys::add);
+        assertEquals(java.util.Arrays.stream(Methods.entry(method).paramsType().getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).toList(), keys, method + ": methodParams in results.json");
         List<String> stages = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl"))) {
             var n = ConfigLoader.MAPPER.readTree(line);

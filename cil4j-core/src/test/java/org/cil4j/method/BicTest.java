@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BicTest {
     @Test
     void defaultsAreThePapersAndFacils() {
-        assertEquals(new Bic.Params(20, 0, "herding", 2.0, 0.1, 200), Bic.Params.of(null, null, null, null, null, null));
-        assertEquals(2, Bic.Params.of(null, null, null, null, null, null).heldOut(20), "9:1 of 20 exemplars");
-        assertEquals(3, Bic.Params.of(null, null, null, null, 0.3, null).heldOut(10), "0.3 * 10 is 3, not 2.9999");
+        assertEquals(new Bic.Params(20, 0, "herding", 2.0, 0.1, 200), TestParams.defaults(Bic.Params.class));
+        assertEquals(2, TestParams.defaults(Bic.Params.class).heldOut(20), "9:1 of 20 exemplars");
+        assertEquals(3, TestParams.bind(Bic.Params.class, "{\"valFraction\": 0.3}").heldOut(10), "0.3 * 10 is 3, not 2.9999");
         try (Method m = Methods.create(MethodConfig.of("bic", null))) {
             assertEquals("bic", m.name());
         }

@@ -32,10 +32,10 @@ class ComparedMethodsTest {
 
     @Test
     void defaultsAreTheReferences() throws Exception {
-        assertEquals(new Replay.Params(20, 0, "herding"), Replay.Params.of(null, null, null));
-        assertEquals(new Wa.Params(20, 0, "herding", 2.0), Wa.Params.of(null, null, null, null));
-        assertEquals(new Ewc.Params(5000, 0.5, "max_pred"), Ewc.Params.of(null, null, null));
-        assertEquals(new Mas.Params(1, 0.5), Mas.Params.of(null, null));
+        assertEquals(new Replay.Params(20, 0, "herding"), TestParams.defaults(Replay.Params.class));
+        assertEquals(new Wa.Params(20, 0, "herding", 2.0), TestParams.defaults(Wa.Params.class));
+        assertEquals(new Ewc.Params(5000, 0.5, "max_pred"), TestParams.defaults(Ewc.Params.class));
+        assertEquals(new Mas.Params(1, 0.5), TestParams.defaults(Mas.Params.class));
         for (String m : new String[] {"replay", "wa", "ewc", "mas"}) {
             try (Method method = Methods.create(MethodConfig.of(m, null))) {
                 assertEquals(m, method.name());

@@ -53,7 +53,7 @@ class DerTest {
     void parametersAreReplaysAndSayWhichIsWrong() throws Exception {
         try (Method der = Methods.create(MethodConfig.of("der", null))) {
             assertEquals("der", der.name());
-            assertEquals(Replay.Params.of(null, null, null), ((Der) der).params());
+            assertEquals(TestParams.defaults(Replay.Params.class), ((Der) der).params());
         }
     }
 

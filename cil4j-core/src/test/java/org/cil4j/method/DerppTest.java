@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class DerppTest {
     @Test
     void defaultsAreMammothsForFiveTasksOfTwoClasses() throws Exception {
-        assertEquals(new Derpp.Params(20, 0, 0.1, 0.5), Derpp.Params.of(null, null, null, null));
-        assertEquals(200, Derpp.Params.of(null, null, null, null).capacity(10), "20 per class of the scenario");
-        assertEquals(400, Derpp.Params.of(null, 400, null, null).capacity(10), "a budget is the buffer's size");
+        assertEquals(new Derpp.Params(20, 0, 0.1, 0.5), TestParams.defaults(Derpp.Params.class));
+        assertEquals(200, TestParams.defaults(Derpp.Params.class).capacity(10), "20 per class of the scenario");
+        assertEquals(400, TestParams.bind(Derpp.Params.class, "{\"memoryBudget\": 400}").capacity(10), "a budget is the buffer's size");
         try (Method m = Methods.create(MethodConfig.of("der++", new ObjectMapper().readTree("{\"alpha\": 0}")))) {
             assertEquals("der++", m.name());
             assertEquals("cross-entropy", m.baseRecipe(), "its first phase is fine-tuning's, so it can be shared");

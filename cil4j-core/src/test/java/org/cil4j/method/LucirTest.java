@@ -53,8 +53,8 @@ class LucirTest {
     }
 
     private static Lucir.Params params(boolean lessForget, boolean balancedFinetune) {
-        return Lucir.Params.of(null, 4, null, null, lessForget, null, null, null, null, null, null, balancedFinetune, null, null,
-                null, null);
+        return TestParams.bind(Lucir.Params.class, "{\"memoryPerClass\": 4, \"lessForget\": " + lessForget
+                + ", \"balancedFinetune\": " + balancedFinetune + "}");
     }
 
     /** What a test does in the incremental phase. */
@@ -162,17 +162,14 @@ class LucirTest {
     @Test
     void theFinetuneScheduleDecaysHalfwayUnlessGiven() {
         assertEquals(List.of(1), params(true).finetuneMilestones());
-        Lucir.Params release = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 20,
-                null, null, null);
+        Lucir.Params release = TestParams.bind(Lucir.Params.class, "{\"finetuneEpochs\": 20}");
         assertEquals(List.of(10), release.finetuneMilestones());
-        Lucir.Params one = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 1,
-                null, null, null);
+        Lucir.Params one = TestParams.bind(Lucir.Params.class, "{\"finetuneEpochs\": 1}");
         assertEquals(List.of(), one.finetuneMilestones());
-        Lucir.Params none = Lucir.Params.of(null, null, null, null, null, null, null, null, null, null, null, true, 2,
-                null, List.of(), null);
+        Lucir.Params none = TestParams.bind(Lucir.Params.class, "{\"finetuneEpochs\": 2, \"finetuneMilestones\": []}");
         assertEquals(List.of(), none.finetuneMilestones());
-        CilException e = assertThrows(CilException.class, () -> Lucir.Params.of(null, null, null, null, null, null, null,
-                null, null, null, null, true, 2, null, List.of(0), null));
+        CilException e = assertThrows(CilException.class, () -> TestParams.bind(Lucir.Params.class,
+                "{\"finetuneEpochs\": 2, \"finetuneMilestones\": [0]}"));
         assertTrue(e.getMessage().contains("finetuneMilestones"), e.getMessage());
     }
 
@@ -202,8 +199,7 @@ class LucirTest {
                     .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(b.getMessage().contains("model.lastRelu"), b.getMessage());
             // the ablation without cosine normalization takes the linear model, and refuses the cosine one
-            Lucir.Params noCn = Lucir.Params.of(false, 4, null, null, null, null, null, null, null, null, null, true, null, null,
-                    null, null);
+            Lucir.Params noCn = TestParams.bind(Lucir.Params.class, "{\"cosineNormalization\": false, \"memoryPerClass\": 4}");
             new Lucir(noCn).train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
             CilException c = assertThrows(CilException.class, () -> new Lucir(noCn)
                     .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));

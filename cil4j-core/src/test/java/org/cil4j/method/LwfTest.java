@@ -20,9 +20,9 @@ class LwfTest {
 
     @Test
     void badParametersFail() {
-        assertThrows(CilException.class, () -> LwfParams.of(0.0, null, null));
-        assertThrows(CilException.class, () -> LwfParams.of(null, -1.0, null));
-        assertThrows(CilException.class, () -> LwfParams.of(null, null, -1));
+        assertThrows(CilException.class, () -> TestParams.bind(LwfParams.class, "{\"temperature\": 0.0}"));
+        assertThrows(CilException.class, () -> TestParams.bind(LwfParams.class, "{\"weight\": -1.0}"));
+        assertThrows(CilException.class, () -> TestParams.bind(LwfParams.class, "{\"warmupEpochs\": -1}"));
         var p = JsonNodeFactory.instance.objectNode().put("lambda", 1.0);
         CilException e = assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("lwf", p)));
         assertTrue(e.getMessage().contains("lambda"), e.getMessage());

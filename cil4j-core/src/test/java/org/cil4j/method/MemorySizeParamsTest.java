@@ -31,6 +31,6 @@ class MemorySizeParamsTest {
         Methods.create(cfg(method, "{\"memoryBudget\": 2000}")).close();
         Methods.create(cfg(method, "{\"memoryPerClass\": 10}")).close();
         Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 0}")).close();
-        assertEquals(20, Icarl.Params.of(null, null, null, null, null).memoryPerClass(), "the default");
+        assertEquals(20, TestParams.defaults(Icarl.Params.class).memoryPerClass(), "the default");
     }
 }
