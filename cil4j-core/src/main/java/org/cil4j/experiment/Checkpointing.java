@@ -210,7 +210,7 @@ public final class Checkpointing implements PhaseContext.StageRunner {
 
     private byte[] encodeMethod(Method method) {
         try (StateWriter w = new StateWriter(root)) {
-            method.saveState(w);
+            method.state().save(w);
             return w.encode();
         }
     }

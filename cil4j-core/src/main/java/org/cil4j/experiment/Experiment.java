@@ -340,7 +340,7 @@ public final class Experiment {
                             var mr = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.METHOD).toString(),
                                     ckpt.file(Checkpointing.METHOD), root)) {
                         r.copyInto("net.", net.params().all());
-                        method.loadState(mr, new PhaseContext(first, scenario, net, train, cfg.train(), trainer, root,
+                        method.state().load(mr, new PhaseContext(first, scenario, net, train, cfg.train(), trainer, root,
                                 cfg.seed(), new ArrayList<>()));
                     }
                     if (ckpt.files().containsKey(Checkpointing.CURRENT)) {

@@ -111,6 +111,8 @@ public final class Derpp implements Method {
     private static final String PREFIX = "reservoir.";
     private final Params params;
     private final List<Slot> slots = new ArrayList<>();
+    /** The buffer, as the part of the state the checkpoints keep. */
+    private final MethodState state = new MethodState();
     /** Images offered to the reservoir so far, Mammoth's {@code num_seen_examples}. */
     private long offered;
     private int capacity;
@@ -119,6 +121,12 @@ public final class Derpp implements Method {
     /** @param params the hyper-parameters */
     public Derpp(Params params) {
         this.params = params;
+        state.add(MethodState.Part.of(this::saveBuffer, this::loadBuffer, this::bufferReport, () -> {}));
+    }
+
+    @Override
+    public MethodState state() {
+        return state;
     }
 
     @Override
@@ -247,8 +255,7 @@ public final class Derpp implements Method {
         }
     }
 
-    @Override
-    public void saveState(StateWriter w) {
+    private void saveBuffer(StateWriter w) {
         if (slots.isEmpty()) {
             return;
         }
@@ -271,8 +278,7 @@ public final class Derpp implements Method {
         positions.forEach((c, p) -> w.putInts(PREFIX + "class." + c, p.stream().mapToInt(Integer::intValue).toArray()));
     }
 
-    @Override
-    public void loadState(StateReader r, PhaseContext ctx) {
+    private void loadBuffer(StateReader r, PhaseContext ctx) {
         slots.clear();
         capacity = params.capacity(ctx.scenario().numClasses());
         seen = ctx.oldClasses();
@@ -304,8 +310,7 @@ public final class Derpp implements Method {
         }
     }
 
-    @Override
-    public Map<String, Object> memoryReport() {
+    private Map<String, Object> bufferReport() {
         if (slots.isEmpty()) {
             return Map.of();
         }

@@ -60,7 +60,7 @@ public final class Dr implements Method {
     private static final String RESERVED = "reserved.class.";
     private final String name;
     private final DrParams params;
-    private final RehearsalState state = new RehearsalState();
+    private final MethodState state = new MethodState();
     /** Each old class's reserved samples: positions among its training images, in phase order. */
     private final Map<Integer, int[]> reservedPositions = new TreeMap<>();
     private ImageDataset reserved;
@@ -72,6 +72,7 @@ public final class Dr implements Method {
     public Dr(String name, DrParams params) {
         this.name = name;
         this.params = params;
+        state.add(MethodState.Part.of(this::saveReserved, this::loadReserved, this::reservedReport, () -> {}));
     }
 
     @Override
@@ -224,15 +225,13 @@ public final class Dr implements Method {
         }
     }
 
-    @Override
-    public void saveState(StateWriter w) {
-        state.save(w);
+    private void saveReserved(StateWriter w) {
         reservedPositions.forEach((k, pos) -> w.putInts(RESERVED + k, pos));
     }
 
-    @Override
-    public void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, null);
+    private void loadReserved(StateReader r, PhaseContext ctx) {
+        reserved = null;
+        reservedPositions.clear();
         for (int k = 0; r.has(RESERVED + k); k++) {
             reserved = append(reserved, ctx.storedSamples(r, RESERVED + k, k, "reserved sample"));
             reservedPositions.put(k, r.ints(RESERVED + k));
@@ -250,8 +249,7 @@ public final class Dr implements Method {
         return new ImageDataset("reserved", px, labels, a.channels(), a.height(), a.width(), a.classNames());
     }
 
-    @Override
-    public Map<String, Object> memoryReport() {
+    private Map<String, Object> reservedReport() {
         if (!params.retrospection()) {
             return Map.of();
         }
@@ -264,7 +262,7 @@ public final class Dr implements Method {
     }
 
     @Override
-    public void close() {
-        state.close();
+    public MethodState state() {
+        return state;
     }
 }

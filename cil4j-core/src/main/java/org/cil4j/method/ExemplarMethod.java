@@ -1,10 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Map;
 import org.cil4j.CilException;
-import org.cil4j.checkpoint.StateReader;
-import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.loss.Distillation;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
@@ -14,18 +11,16 @@ import org.cil4j.train.StepLoss;
 /**
  * What the methods built on replay share ({@link Replay}, {@link Wa}, {@link Bic}): the exemplar memory, the
  * class means of the nearest mean of exemplars and, for those that distill, the old model, kept
- * in one {@link RehearsalState} that is saved, loaded and closed here, so a method that adds to
- * replay cannot forget to checkpoint what it keeps. After each phase the new classes' exemplars
+ * in one {@link MethodState}, which the experiment saves, restores and closes. After each phase the new classes' exemplars
  * are chosen and the class means recomputed.
  */
 abstract class ExemplarMethod implements Method {
-    private final Replay.Params memoryParams;
     /** The memory, the class means, and the old model of the methods that distill. */
-    final RehearsalState state = new RehearsalState();
+    final MethodState state;
 
     /** @param memoryParams the memory's size and choice */
     ExemplarMethod(Replay.Params memoryParams) {
-        this.memoryParams = memoryParams;
+        state = new MethodState(memoryParams::memory);
     }
 
     /**
@@ -33,10 +28,7 @@ abstract class ExemplarMethod implements Method {
      * @return the memory, created empty in the first phase
      */
     final ExemplarMemory memory(PhaseContext ctx) {
-        if (state.memory() == null) {
-            state.memory(memoryParams.memory(ctx.seed()));
-        }
-        return state.memory();
+        return state.memory(ctx);
     }
 
     /**
@@ -100,27 +92,7 @@ abstract class ExemplarMethod implements Method {
     }
 
     @Override
-    public final void saveState(StateWriter w) {
-        state.save(w);
-    }
-
-    @Override
-    public final void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, memoryParams.memory(ctx.seed()));
-    }
-
-    @Override
-    public final float[][] classMeans() {
-        return state.means();
-    }
-
-    @Override
-    public final Map<String, Object> memoryReport() {
-        return state.report();
-    }
-
-    @Override
-    public final void close() {
-        state.close();
+    public final MethodState state() {
+        return state;
     }
 }

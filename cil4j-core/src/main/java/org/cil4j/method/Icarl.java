@@ -1,9 +1,6 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Map;
-import org.cil4j.checkpoint.StateReader;
-import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
@@ -81,13 +78,14 @@ public final class Icarl implements Method {
     private final Params params;
     private final IcarlVariant variant;
     private final boolean rehearsal;
-    private final RehearsalState state = new RehearsalState();
+    private final MethodState state;
     private boolean recipeLogged;
 
     private Icarl(Params params, String variant, boolean rehearsal) {
         this.params = params;
         this.variant = IcarlVariant.of(variant);
         this.rehearsal = rehearsal;
+        state = rehearsal ? new MethodState(params::memory) : new MethodState();
     }
 
     /**
@@ -122,15 +120,8 @@ public final class Icarl implements Method {
         return variant.baseRecipe();
     }
 
-    private void ensureMemory(PhaseContext ctx) {
-        if (rehearsal && state.memory() == null) {
-            state.memory(params.memory(ctx.seed()));
-        }
-    }
-
     @Override
     public void train(PhaseContext ctx) {
-        ensureMemory(ctx);
         logRecipe(ctx);
         if (ctx.phase() == 0 && variant != IcarlVariant.PAPER) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
@@ -139,7 +130,7 @@ public final class Icarl implements Method {
         IncrementalNet net = ctx.net();
         int old = ctx.oldClasses();
         IncrementalNet teacher = old == 0 ? null : state.requireOld(ctx);
-        ImageDataset data = rehearsal ? state.memory().mix(ctx.phaseData()) : ctx.phaseData();
+        ImageDataset data = rehearsal ? state.memory(ctx).mix(ctx.phaseData()) : ctx.phaseData();
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray logits = net.logits(net.features(b.x(), true));
             NDArray target = old == 0 ? null : teacher.logits(teacher.features(b.x(), false)).stopGradient();
@@ -164,36 +155,16 @@ public final class Icarl implements Method {
 
     @Override
     public void afterPhase(PhaseContext ctx) {
-        ensureMemory(ctx);
         if (rehearsal) {
-            state.memory().update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(ctx.net(), d, false));
-            state.means(state.memory().classMeans(d -> ctx.features(ctx.net(), d, false), params.nmeFlip()));
+            ExemplarMemory memory = state.memory(ctx);
+            memory.update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(ctx.net(), d, false));
+            state.means(memory.classMeans(d -> ctx.features(ctx.net(), d, false), params.nmeFlip()));
         }
         state.snapshot(ctx.net());
     }
 
     @Override
-    public void saveState(StateWriter w) {
-        state.save(w);
-    }
-
-    @Override
-    public void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, rehearsal ? params.memory(ctx.seed()) : null);
-    }
-
-    @Override
-    public float[][] classMeans() {
-        return state.means();
-    }
-
-    @Override
-    public Map<String, Object> memoryReport() {
-        return state.report();
-    }
-
-    @Override
-    public void close() {
-        state.close();
+    public MethodState state() {
+        return state;
     }
 }

@@ -31,6 +31,8 @@ abstract class ImportancePenalty implements Method {
     private NDManager manager;
     private final Map<String, NDArray> anchors = new LinkedHashMap<>();
     private final Map<String, NDArray> importance = new LinkedHashMap<>();
+    /** The anchors and the importance, as the part of the state the checkpoints keep. */
+    private final MethodState state = new MethodState();
 
     private final double lamb;
     private final double alpha;
@@ -45,6 +47,7 @@ abstract class ImportancePenalty implements Method {
         this.lamb = lamb;
         this.alpha = alpha;
         this.squared = squared;
+        state.add(MethodState.Part.of(this::saveImportance, this::loadImportance, java.util.Map::of, this::closeImportance));
     }
 
     /**
@@ -172,14 +175,12 @@ abstract class ImportancePenalty implements Method {
         return m;
     }
 
-    @Override
-    public final void saveState(StateWriter w) {
+    private void saveImportance(StateWriter w) {
         w.putAll("anchor.", anchors);
         w.putAll("importance.", importance);
     }
 
-    @Override
-    public final void loadState(StateReader r, PhaseContext ctx) {
+    private void loadImportance(StateReader r, PhaseContext ctx) {
         if (r.names().stream().noneMatch(n -> n.startsWith("anchor."))) {
             return;
         }
@@ -194,7 +195,11 @@ abstract class ImportancePenalty implements Method {
     }
 
     @Override
-    public final void close() {
+    public final MethodState state() {
+        return state;
+    }
+
+    private void closeImportance() {
         if (manager != null) {
             manager.close();
             manager = null;

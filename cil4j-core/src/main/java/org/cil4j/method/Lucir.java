@@ -2,10 +2,8 @@ package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
-import java.util.Map;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
-import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.Distillation;
 import org.cil4j.loss.LessForget;
@@ -133,11 +131,13 @@ public final class Lucir implements Method {
     }
 
     private final Params params;
-    private final RehearsalState state = new RehearsalState();
+    private final MethodState state;
 
     /** @param params the hyper-parameters */
     public Lucir(Params params) {
         this.params = params;
+        state = new MethodState(seed -> new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
+                ExemplarMemory.Selection.of(params.selection()), seed));
     }
 
     @Override
@@ -159,9 +159,6 @@ public final class Lucir implements Method {
         if (!cn && net.config().cosine()) {
             throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not cosine");
         }
-        if (state.memory() == null) {
-            state.memory(newMemory(ctx));
-        }
         int p = ctx.phase();
         if (p == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
@@ -177,7 +174,7 @@ public final class Lucir implements Method {
                 : params.lambdaBase();
         int k = Math.min(params.k(), fresh);
         IncrementalNet teacher = state.requireOld(ctx);
-        ImageDataset data = state.memory().mix(ctx.phaseData());
+        ImageDataset data = state.memory(ctx).mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray f = net.features(b.x(), true);
             NDArray cos = scores(net, f);
@@ -231,11 +228,6 @@ public final class Lucir implements Method {
                 : loss;
     }
 
-    private ExemplarMemory newMemory(PhaseContext ctx) {
-        return new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
-                ExemplarMemory.Selection.of(params.selection()), ctx.seed());
-    }
-
     /**
      * @param name a parameter name
      * @param phase the current phase
@@ -280,10 +272,7 @@ public final class Lucir implements Method {
     @Override
     public void afterPhase(PhaseContext ctx) {
         IncrementalNet net = ctx.net();
-        if (state.memory() == null) {
-            state.memory(newMemory(ctx));
-        }
-        ExemplarMemory memory = state.memory();
+        ExemplarMemory memory = state.memory(ctx);
         memory.update(ctx.phaseData(), ctx.oldClasses(), ctx.seen(), d -> ctx.features(net, d, false));
         if (ctx.phase() > 0 && params.balancedFinetune()) {
             // the class weights only: the released code leaves sigma out of the optimizer
@@ -297,27 +286,7 @@ public final class Lucir implements Method {
     }
 
     @Override
-    public void saveState(StateWriter w) {
-        state.save(w);
-    }
-
-    @Override
-    public void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, newMemory(ctx));
-    }
-
-    @Override
-    public float[][] classMeans() {
-        return state.means();
-    }
-
-    @Override
-    public Map<String, Object> memoryReport() {
-        return state.report();
-    }
-
-    @Override
-    public void close() {
-        state.close();
+    public MethodState state() {
+        return state;
     }
 }

@@ -2,13 +2,10 @@ package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
-import org.cil4j.checkpoint.StateReader;
-import org.cil4j.checkpoint.StateWriter;
 import org.cil4j.loss.CrossEntropy;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
-import org.cil4j.train.Stage;
 import org.cil4j.train.StepLoss;
 
 /**
@@ -35,7 +32,7 @@ import org.cil4j.train.StepLoss;
  */
 public final class Lwf implements Method {
     private final LwfParams params;
-    private final RehearsalState state = new RehearsalState();
+    private final MethodState state = new MethodState();
 
     /** @param params the hyper-parameters */
     public Lwf(LwfParams params) {
@@ -115,17 +112,7 @@ public final class Lwf implements Method {
     }
 
     @Override
-    public void saveState(StateWriter w) {
-        state.save(w);
-    }
-
-    @Override
-    public void loadState(StateReader r, PhaseContext ctx) {
-        state.load(r, ctx, null);
-    }
-
-    @Override
-    public void close() {
-        state.close();
+    public MethodState state() {
+        return state;
     }
 }

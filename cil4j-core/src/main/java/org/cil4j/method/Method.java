@@ -54,13 +54,28 @@ public interface Method extends AutoCloseable {
     default void afterPhase(PhaseContext ctx) {}
 
     /**
+     * Everything the method keeps between phases (old model, exemplars, class means, and any
+     * {@link MethodState.Part} it adds). The experiment saves it into every checkpoint between
+     * phases (after {@link #afterPhase} of one phase, before {@link #train} of the next),
+     * restores it on a fresh instance when a run resumes, reads the class means and the memory
+     * report from it and closes it. A method that keeps nothing keeps the default, an empty state;
+     * one that keeps anything returns the same instance on every call ({@code
+     * EveryMethodResumesTest} puts every registered method through a crash and a resume).
+     *
+     * @return the method's state
+     */
+    default MethodState state() {
+        return MethodState.NONE;
+    }
+
+    /**
      * Class means for nearest-mean-of-exemplars classification, or null when the method keeps
      * none.
      *
      * @return L2-normalized mean feature of each class seen so far, incremental order
      */
     default float[][] classMeans() {
-        return null;
+        return state().means();
     }
 
     /**
@@ -69,31 +84,12 @@ public interface Method extends AutoCloseable {
      * @return a small map written into results.json, empty when nothing is kept
      */
     default Map<String, Object> memoryReport() {
-        return Map.of();
+        return state().report();
     }
 
-    /**
-     * Saves what the method keeps between phases (old model, exemplar choice, class means) into
-     * a checkpoint. Called between phases only: after {@link #afterPhase} of one phase and before
-     * {@link #train} of the next. A method that keeps nothing saves nothing; one that keeps
-     * anything must save all of it, or a resumed run would train on without it
-     * ({@code EveryMethodResumesTest} puts every registered method through a crash and a resume).
-     *
-     * @param w where to write named arrays
-     */
-    default void saveState(org.cil4j.checkpoint.StateWriter w) {}
-
-    /**
-     * Restores what {@link #saveState} wrote, on a fresh instance, before the phase {@code
-     * ctx.phase()} runs. The network of {@code ctx} already holds the weights after the previous
-     * phase (its head for {@code ctx.phase()} is not added yet).
-     *
-     * @param r the saved arrays
-     * @param ctx the phase about to run
-     */
-    default void loadState(org.cil4j.checkpoint.StateReader r, PhaseContext ctx) {}
-
-    /** Frees native memory the method holds (old models, experts). */
+    /** Frees native memory the method holds (old models, experts): its state's, by default. */
     @Override
-    default void close() {}
+    default void close() {
+        state().close();
+    }
 }

@@ -134,7 +134,7 @@ public final class PhaseRunner {
                 }
                 byte[] state = remapMemory(read(in.prevDir().resolve(METHOD_FILE)), in.kept(), root);
                 try (StateReader r = new StateReader(in.prevDir().resolve(METHOD_FILE).toString(), state, root)) {
-                    method.loadState(r, new PhaseContext(phase, scenario, net, train, spec.train(), trainer, root,
+                    method.state().load(r, new PhaseContext(phase, scenario, net, train, spec.train(), trainer, root,
                             spec.seed(), new ArrayList<>()));
                 }
             }
@@ -166,7 +166,7 @@ public final class PhaseRunner {
                 files.put(NET_FILE, w.putAll("net.", net.params().all()).encode());
             }
             try (StateWriter w = new StateWriter(root)) {
-                method.saveState(w);
+                method.state().save(w);
                 files.put(METHOD_FILE, w.encode());
             }
             List<List<String>> keptIds = keptIds(files.get(METHOD_FILE), in.train(), root);
