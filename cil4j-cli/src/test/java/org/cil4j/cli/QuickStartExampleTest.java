@@ -1,6 +1,7 @@
 package org.cil4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,12 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.cil4j.CilException;
+import org.cil4j.experiment.ConfigLoader;
+import org.cil4j.experiment.ExperimentConfig;
+import org.cil4j.experiment.MethodConfig;
+import org.cil4j.experiment.Methods;
+import org.cil4j.method.Lucir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,5 +53,32 @@ class QuickStartExampleTest {
         String printed = buf.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("icarl: average incremental accuracy"), printed);
         assertTrue(printed.contains("nearest mean of exemplars"), printed);
+    }
+
+    @Test
+    void theTypedExampleBuildsWhatItsJsonConfigReads(@TempDir Path tmp) throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String example = Files.readString(ROOT.resolve("examples/InCode.java"));
+        assertTrue(readme.contains(example.strip()), "README.md must contain examples/InCode.java verbatim");
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        int rc = javac.run(null, null, null, "-d", tmp.toString(), "-cp", System.getProperty("java.class.path"),
+                ROOT.resolve("examples/InCode.java").toString());
+        assertEquals(0, rc, "javac");
+        try (URLClassLoader cl = new URLClassLoader(new URL[] {tmp.toUri().toURL()}, getClass().getClassLoader())) {
+            var m = cl.loadClass("InCode").getDeclaredMethod("config");
+            m.setAccessible(true);
+            ExperimentConfig inCode = (ExperimentConfig) m.invoke(null);
+            ExperimentConfig json = ConfigLoader.load(ROOT.resolve("configs/fmnist-5x2.json"), List.of(
+                    "name=\"fmnist-5x2-lucir\"", "method.name=lucir", "model.classifier=\"cosine\"", "model.lastRelu=false",
+                    "method.params.balancedFinetune=false",
+                    "train.augment.pad=0")); // the file turns augmentation off with crop and flip, the default with pad 0 too
+            assertEquals(json.withMethod(null), inCode.withMethod(null), "every section but the method's parameters");
+            assertEquals(Methods.resolvedParams(json.method()), Methods.resolvedParams(inCode.method()),
+                    "the method's parameters, resolved");
+            // a record of another method's type is refused, naming both
+            CilException e = assertThrows(CilException.class,
+                    () -> MethodConfig.typed("icarl", Methods.defaults(Lucir.Params.class)));
+            assertTrue(e.getMessage().contains("Icarl$Params") && e.getMessage().contains("Lucir$Params"), e.getMessage());
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.cil4j.experiment;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 
 /**
@@ -12,7 +13,8 @@ import org.cil4j.CilException;
  * @param everyEpochs write a checkpoint every this many epochs of each training stage (1: lose at
  *     most the epoch in flight; 0: only after each phase)
  */
-public record CheckpointConfig(int everyEpochs) {
+@RecordBuilder
+public record CheckpointConfig(int everyEpochs) implements CheckpointConfigBuilder.With {
     /** Reads the record with defaults. */
     @JsonCreator
     public static CheckpointConfig of(@JsonProperty("everyEpochs") Integer everyEpochs) {

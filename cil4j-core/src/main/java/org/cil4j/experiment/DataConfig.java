@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -29,12 +30,13 @@ import org.cil4j.data.Datasets;
  * @param rgb convert grayscale images to three channels
  * @param sequence parts joined in order (empty: use {@code dataset})
  */
+@RecordBuilder
 public record DataConfig(
         String dataset,
         String dir,
         int imageSize,
         boolean rgb,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> sequence) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> sequence) implements DataConfigBuilder.With {
 
     /**
      * One dataset of a sequence, or some of its classes.

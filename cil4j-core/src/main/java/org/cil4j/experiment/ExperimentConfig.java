@@ -2,6 +2,7 @@ package org.cil4j.experiment;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 import org.cil4j.model.ModelConfig;
 import org.cil4j.scenario.ScenarioConfig;
@@ -27,6 +28,7 @@ import org.cil4j.train.TrainConfig;
  *     its normalization stay those of the whole scenario, so the phases run are exactly those of
  *     the whole run (for quick looks and ablations over the early phases)
  */
+@RecordBuilder
 public record ExperimentConfig(
         String name,
         long seed,
@@ -39,7 +41,7 @@ public record ExperimentConfig(
         MethodConfig method,
         CheckpointConfig checkpoint,
         String baseFrom,
-        int runPhases) {
+        int runPhases) implements ExperimentConfigBuilder.With {
 
     /** Reads the record with defaults for optional sections. */
     @JsonCreator
@@ -75,6 +77,21 @@ public record ExperimentConfig(
                 checkpoint == null ? CheckpointConfig.of(null) : checkpoint,
                 baseFrom == null || baseFrom.isBlank() ? null : baseFrom,
                 runPhases == null ? 0 : runPhases);
+    }
+
+    /**
+     * The config with every default, for building one in code: each section is a record with
+     * typed withers ({@code withTrain(cfg.train().withEpochs(3))}), and a method's parameters
+     * too ({@link Methods#defaults}, {@link MethodConfig#typed}). The result is
+     * the same record a JSON config of the same values reads into.
+     *
+     * @param dataset a dataset name ({@code cil datasets})
+     * @param method a method name ({@code cil methods}), with its default parameters
+     * @return the config
+     */
+    public static ExperimentConfig defaults(String dataset, String method) {
+        return of(null, null, null, null, DataConfig.of(dataset, null, null, null, null), null, null, null,
+                MethodConfig.of(method, null), null, null, null);
     }
 
     /** Checks the values. */

@@ -19,6 +19,24 @@ public record MethodConfig(String name, JsonNode params) {
         return new MethodConfig(name, params == null || params.isNull() ? JsonNodeFactory.instance.objectNode() : params);
     }
 
+    /**
+     * A method with typed parameters, for building a config in code:
+     * {@code MethodConfig.typed("lucir", Methods.defaults(Lucir.Params.class).withLessForget(false))}.
+     *
+     * @param name a registered method
+     * @param params its parameter record ({@link Methods.Entry#paramsType})
+     * @return the method's config, the parameters as a JSON config would hold them
+     * @throws CilException when the record is not the method's parameter type
+     */
+    public static MethodConfig typed(String name, Record params) {
+        Class<? extends Record> type = Methods.entry(name).paramsType();
+        if (!type.isInstance(params)) {
+            throw new CilException("method " + name + " takes " + type.getName() + ", not "
+                    + (params == null ? "null" : params.getClass().getName()));
+        }
+        return new MethodConfig(name, ConfigLoader.MAPPER.valueToTree(params));
+    }
+
     /** Checks the name is present. */
     public MethodConfig {
         if (name == null || name.isBlank()) {

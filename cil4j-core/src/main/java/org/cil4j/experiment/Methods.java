@@ -161,6 +161,20 @@ public final class Methods {
     }
 
     /**
+     * A parameter record with every default, to change in code with its withers
+     * ({@code Methods.defaults(Lucir.Params.class).withLessForget(false)}). A parameter whose
+     * default follows from another (LUCIR's {@code finetuneMilestones}) is resolved here: set it
+     * again, or to null to resolve it anew, when changing the one it follows.
+     *
+     * @param type a method's parameter record
+     * @param <T> its type
+     * @return the record with its defaults
+     */
+    public static <T extends Record> T defaults(Class<T> type) {
+        return bind(type.getSimpleName(), null, type);
+    }
+
+    /**
      * The parameters a method runs with: the config's, every default filled in.
      *
      * @param cfg name and parameters

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,13 +76,14 @@ public final class Bic extends ExemplarMethod {
      *     the paper's 9:1 split (PyCIL's {@code split_ratio = 0.1}), in (0, 1)
      * @param biasEpochs epochs of stage 2, FACIL's 200 (the original code's 2 x 100)
      */
+    @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
             @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
             @Default("0.1") double valFraction,
-            @Default("200") int biasEpochs) {
+            @Default("200") int biasEpochs) implements BicParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);

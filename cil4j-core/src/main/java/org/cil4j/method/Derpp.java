@@ -2,6 +2,7 @@ package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -71,11 +72,12 @@ public final class Derpp implements Method {
      *     seq-cifar10, five tasks of two classes, buffer 200)
      * @param beta the weight of the label replay, 0.5 (the same)
      */
+    @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("0.1") double alpha,
-            @Default("0.5") double beta) {
+            @Default("0.5") double beta) implements DerppParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.RANDOM, 0);

@@ -1,5 +1,6 @@
 package org.cil4j.method;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 
@@ -37,6 +38,7 @@ import org.cil4j.loss.Distillation;
  *     fmnist-5x2 multi-task (1,000 images per class) release forgot less (0.25 points to 0.80)
  *     but learned the new tasks less well and ended lower (94.06% to 94.49%)
  */
+@RecordBuilder
 public record DrParams(
         @Default("true") boolean distillation,
         @Default("true") boolean retrospection,
@@ -47,7 +49,7 @@ public record DrParams(
         @Default("1") long reservedSeed,
         @Default("true") boolean oldOnReservedOnly,
         Boolean hardLabels,
-        @Default(DrParams.UNIFORM) String lrRegime) {
+        @Default(DrParams.UNIFORM) String lrRegime) implements DrParamsBuilder.With {
 
     /** The new head and the rest at the same rate, {@code train.lr}. */
     public static final String UNIFORM = "uniform";

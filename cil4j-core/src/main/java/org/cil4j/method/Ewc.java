@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 import org.cil4j.loss.Consolidation;
 import org.cil4j.model.IncrementalNet;
@@ -30,7 +31,8 @@ public final class Ewc extends ImportancePenalty {
      *     "max_pred", the network's own prediction (FACIL's default), or "true", the labels
      *     (FACIL's {@code --fi-sampling-type})
      */
-    public record Params(@Default("5000") double lamb, @Default("0.5") double alpha, @Default("max_pred") String sampling) {
+    @RecordBuilder
+    public record Params(@Default("5000") double lamb, @Default("0.5") double alpha, @Default("max_pred") String sampling) implements EwcParamsBuilder.With {
         /** Checks the values. */
         public Params {
             checkLambAlpha("ewc", lamb, alpha);

@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
@@ -40,12 +41,13 @@ public final class Icarl implements Method {
      *     baseLoss}, whose "cross-entropy" trained the first phase by cross-entropy and the later
      *     ones by the paper's sigmoid loss alone, a mix no reference code trains
      */
+    @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
             @Default("true") boolean nmeFlip,
-            @Default("pycil") String variant) {
+            @Default("pycil") String variant) implements IcarlParamsBuilder.With {
         /** Checks the values (the memory checks the sizes). */
         public Params {
             ExemplarMemory.Selection.of(selection);
@@ -68,7 +70,8 @@ public final class Icarl implements Method {
      *     every old phase, as fine-tuning does (average incremental accuracy 41.9% and 41.4%,
      *     last phase 20.0% and 19.9%), the paper's loss at 46.6% and 31.2%
      */
-    public record LwfMcParams(@Default("paper") String variant) {
+    @RecordBuilder
+    public record LwfMcParams(@Default("paper") String variant) implements IcarlLwfMcParamsBuilder.With {
         /** Checks the value. */
         public LwfMcParams {
             IcarlVariant.of(variant);

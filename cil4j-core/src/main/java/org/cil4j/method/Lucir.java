@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.StateReader;
@@ -83,6 +84,7 @@ public final class Lucir implements Method {
      * @param nmeFlip average each exemplar's feature with its mirror's for the class means, as
      *     the released code does
      */
+    @RecordBuilder
     public record Params(
             @Default("true") boolean cosineNormalization,
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
@@ -99,7 +101,7 @@ public final class Lucir implements Method {
             @Default("2") int finetuneEpochs,
             @Default("0.01") double finetuneLr,
             List<Integer> finetuneMilestones,
-            @Default("true") boolean nmeFlip) {
+            @Default("true") boolean nmeFlip) implements LucirParamsBuilder.With {
         /** Checks the values. */
         public Params {
             ExemplarMemory.Selection.of(selection);

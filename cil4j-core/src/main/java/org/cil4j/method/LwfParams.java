@@ -1,5 +1,6 @@
 package org.cil4j.method;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 
@@ -14,10 +15,11 @@ import org.cil4j.loss.Distillation;
  * @param warmupEpochs epochs that train only the new head, backbone and old heads frozen,
  *     before the joint training; 0 (the LwF paper's optional warm-up, Sec. 3, is off by default)
  */
+@RecordBuilder
 public record LwfParams(
         @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
         @Default("0.25") double weight,
-        @Default("0") int warmupEpochs) {
+        @Default("0") int warmupEpochs) implements LwfParamsBuilder.With {
     /** Checks the values. */
     public LwfParams {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {

@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.loss.Consolidation;
 import org.cil4j.model.IncrementalNet;
 import org.cil4j.train.Batch;
@@ -25,7 +26,8 @@ public final class Mas extends ImportancePenalty {
      * @param alpha the weight of the kept importance when a phase's is merged into it (FACIL's
      *     {@code --alpha}, 0.5)
      */
-    public record Params(@Default("1") double lamb, @Default("0.5") double alpha) {
+    @RecordBuilder
+    public record Params(@Default("1") double lamb, @Default("0.5") double alpha) implements MasParamsBuilder.With {
         /** Checks the values. */
         public Params {
             Ewc.checkLambAlpha("mas", lamb, alpha);

@@ -1,5 +1,6 @@
 package org.cil4j.method;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.memory.ExemplarMemory;
 
 /**
@@ -23,10 +24,11 @@ public final class Replay extends ExemplarMethod {
      *     or 0 (the default) for a fixed number per class
      * @param selection "herding" (PyCIL's, iCaRL's Algorithm 4) or "random"
      */
+    @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
-            @Default("herding") String selection) {
+            @Default("herding") String selection) implements ReplayParamsBuilder.With {
         /** Checks the values (an empty memory is built once to check the sizes). */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.of(selection), 0);

@@ -1,6 +1,7 @@
 package org.cil4j.method;
 
 import ai.djl.ndarray.NDArray;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import org.cil4j.CilException;
@@ -38,11 +39,12 @@ public final class Wa extends ExemplarMethod {
      * @param selection "herding" or "random"
      * @param temperature the distillation's temperature, PyCIL's {@code T = 2}
      */
+    @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
-            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature) {
+            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature) implements WaParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);

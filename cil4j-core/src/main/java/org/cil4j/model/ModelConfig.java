@@ -2,6 +2,7 @@ package org.cil4j.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import org.cil4j.CilException;
 
@@ -14,7 +15,8 @@ import org.cil4j.CilException;
  * @param classifier "linear" (one fully connected head per phase) or "cosine" (LUCIR's cosine
  *     normalization with a learnable scale)
  */
-public record ModelConfig(String arch, boolean lastRelu, String classifier) {
+@RecordBuilder
+public record ModelConfig(String arch, boolean lastRelu, String classifier) implements ModelConfigBuilder.With {
     /** Architectures this build knows. */
     public static final List<String> ARCHS = List.of("resnet20", "resnet32", "resnet44", "resnet56", "resnet18", "small-cnn");
 

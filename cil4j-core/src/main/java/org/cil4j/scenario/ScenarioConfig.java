@@ -2,6 +2,7 @@ package org.cil4j.scenario;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import org.cil4j.CilException;
 
@@ -21,6 +22,7 @@ import org.cil4j.CilException;
  *     runs and tests
  * @param testPerClass use at most this many test images per class (0: all)
  */
+@RecordBuilder
 public record ScenarioConfig(
         String setting,
         int classes,
@@ -30,7 +32,7 @@ public record ScenarioConfig(
         List<Integer> order,
         long orderSeed,
         int trainPerClass,
-        int testPerClass) {
+        int testPerClass) implements ScenarioConfigBuilder.With {
 
     /** Reads the record, filling defaults for missing keys. */
     @JsonCreator

@@ -2,6 +2,7 @@ package org.cil4j.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.cil4j.CilException;
 
 /**
@@ -12,7 +13,8 @@ import org.cil4j.CilException;
  * @param pad padding in pixels before the crop (4 in the papers)
  * @param flip random horizontal flip
  */
-public record Augment(boolean crop, int pad, boolean flip) {
+@RecordBuilder
+public record Augment(boolean crop, int pad, boolean flip) implements AugmentBuilder.With {
     /** No augmentation (Fashion-MNIST and MNIST protocols). */
     public static final Augment NONE = new Augment(false, 0, false);
 

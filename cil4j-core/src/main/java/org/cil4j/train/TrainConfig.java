@@ -2,6 +2,7 @@ package org.cil4j.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import org.cil4j.CilException;
 
@@ -19,6 +20,7 @@ import org.cil4j.CilException;
  * @param augment training augmentation
  * @param evalBatchSize batch size for evaluation and feature extraction
  */
+@RecordBuilder
 public record TrainConfig(
         int epochs,
         int batchSize,
@@ -28,7 +30,7 @@ public record TrainConfig(
         List<Integer> milestones,
         double gamma,
         Augment augment,
-        int evalBatchSize) {
+        int evalBatchSize) implements TrainConfigBuilder.With {
 
     /** Reads the record, filling defaults for missing keys. */
     @JsonCreator
