@@ -13,10 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.CheckpointStore;
+import org.cil4j.checkpoint.StateReader;
 import org.cil4j.data.Datasets;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.engine.Engines;
@@ -242,15 +244,9 @@ public final class Experiment {
         String hash = configHash(cfgTree);
         prepareOutput(cfgTree);
         CheckpointStore store = out == null ? null : new CheckpointStore(out.resolve("checkpoints"));
-        CheckpointStore.Loaded ckpt = resume ? store.newest().orElse(null) : null;
-        if (ckpt != null && !hash.equals(ckpt.manifest().configHash()) && !extendsRun(ckpt.manifest().config(), cfgTree)) {
-            refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
-                    configChanges(ckpt.manifest().config(), cfgTree));
-        }
-        BaseModel.Loaded base = null;
-        if (cfg.baseFrom() != null && (ckpt == null || ckpt.manifest().phase() == 0)) {
-            base = BaseModel.open(Path.of(cfg.baseFrom()), cfgTree, forceBase, LOG::warn);
-        }
+        CheckpointStore.Loaded ckpt = resumePoint(store, hash, cfgTree);
+        BaseModel.Loaded base = cfg.baseFrom() != null && (ckpt == null || ckpt.manifest().phase() == 0)
+                ? BaseModel.open(Path.of(cfg.baseFrom()), cfgTree, forceBase, LOG::warn) : null;
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
@@ -261,39 +257,15 @@ public final class Experiment {
         // 1.1 GiB for 0.4 GiB in use). One full collection, once per run.
         System.gc();
         Scenario scenario = data.scenario();
-        ImageDataset train = data.train();
-        ImageDataset test = data.test();
-        Normalization norm = Normalization.of(train);
-        Provenance prov = Provenance.collect(command);
-        if (base != null) {
-            if (base.firstPhaseClasses() != scenario.size(0)) {
-                throw new CilException("baseFrom " + cfg.baseFrom() + ": its first phase learned " + base.firstPhaseClasses()
-                        + " classes, this run's first phase has " + scenario.size(0));
-            }
-            JsonNode bc = base.checkpoint().manifest().config();
-            prov = prov.withBase(new Provenance.Base(base.dir().toString(), bc.path("name").asText(null),
-                    bc.path("method").path("name").asText(null), base.sha256()));
-        }
+        Provenance prov = provenance(base, scenario);
         RunResult.ScenarioInfo info = new RunResult.ScenarioInfo(cfg.scenario().setting(), scenario.order(),
                 scenario.phaseSizes(), scenario.classNames());
         LOG.info("{}: {} on {} ({} train / {} test images, {}x{}x{}), {} phases {}", cfg.name(), method.name(),
-                cfg.data().describe(), train.size(), test.size(), train.channels(), train.height(), train.width(),
-                scenario.numPhases(), java.util.Arrays.toString(scenario.phaseSizes()));
-
-        List<PhaseResult> phases = new ArrayList<>();
-        AccuracyMatrix cnn = AccuracyMatrix.empty();
-        AccuracyMatrix aware = AccuracyMatrix.empty();
-        AccuracyMatrix nme = null;
-        RunResult result = null;
-        int first = 0;
+                cfg.data().describe(), data.train().size(), data.test().size(), data.train().channels(),
+                data.train().height(), data.train().width(), scenario.numPhases(), Arrays.toString(scenario.phaseSizes()));
+        Tally tally = Tally.startingFrom(ckpt, t0);
+        int first = ckpt == null ? 0 : ckpt.manifest().phase();
         if (ckpt != null) {
-            Metrics m = Metrics.read(ckpt);
-            phases.addAll(m.phases());
-            cnn = m.cnn();
-            aware = m.taskAware();
-            nme = m.nme();
-            t0 -= (long) (m.wallSeconds() * 1e9);
-            first = ckpt.manifest().phase();
             checkHeads(ckpt, scenario);
             LOG.info("resuming from {}: phase {}{}", ckpt.dir(), first + 1, ckpt.files().containsKey(Checkpointing.CURRENT)
                     ? ", stage " + (ckpt.manifest().stage() + 1) + " after epoch " + ckpt.manifest().epoch() : " from its start");
@@ -301,122 +273,151 @@ public final class Experiment {
         if (resume && out != null) {
             EpochLog.truncate(out.resolve("epochs.jsonl"), ckpt == null ? 0 : ckpt.manifest().epochLines());
         }
+        int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
+        if (phasesToRun > scenario.numPhases()) {
+            throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases() + " phases");
+        }
+        RunResult result = null;
         try (NDManager root = NDManager.newBaseManager(device);
                 EpochLog epochLog = new EpochLog(out == null ? null : out.resolve("epochs.jsonl"),
                         ckpt == null ? 0 : ckpt.manifest().epochLines());
-                method) {
-            TrainListener both = new TrainListener() {
-                @Override
-                public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {
-                    listener.onBatch(phase, stage, epoch, epochs, batch, batches, loss);
+                method;
+                IncrementalNet net = IncrementalNet.create(cfg.model(), data.train().channels(), data.train().height(),
+                        cfg.seed(), root)) {
+            Normalization norm = Normalization.of(data.train());
+            Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), epochLog.and(listener));
+            checkSpace(net, method);
+            Checkpointing.Plan plan = null;
+            if (ckpt != null && first >= phasesToRun) {
+                // every phase to run is checkpointed (killed before the last results write):
+                // nothing trains, so the method's state is not restored; the result is written below
+                LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
+            } else if (ckpt != null) {
+                plan = restore(ckpt, net, method, new PhaseContext(first, scenario, net, data.train(), cfg.train(), trainer,
+                        root, cfg.seed(), new ArrayList<>()), root);
+            }
+            Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
+                    cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
+            for (int p = first; p < phasesToRun; p++) {
+                MemoryProbe.resetPeak();
+                long ts = System.nanoTime();
+                if (ck != null) {
+                    ck.beginPhase(p, net, method, tally.tree());
                 }
-
-                @Override
-                public void onEpoch(EpochRecord r) {
-                    epochLog.write(r);
-                    listener.onEpoch(r);
+                method.grow(net, p);
+                net.addHead(scenario.size(p));
+                PhaseContext ctx = new PhaseContext(p, scenario, net, data.train(), cfg.train(), trainer, root, cfg.seed(),
+                        new ArrayList<>(), ck == null ? PhaseContext.StageRunner.PLAIN : ck);
+                if (p == 0 && base != null) {
+                    loadBase(base, net, root);
+                } else {
+                    method.train(ctx);
                 }
-            };
-            Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), both);
-            try (IncrementalNet net = IncrementalNet.create(cfg.model(), train.channels(), train.height(), cfg.seed(), root)) {
-                checkSpace(net, method);
-                int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
-                if (phasesToRun > scenario.numPhases()) {
-                    throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases()
-                            + " phases");
-                }
-                Checkpointing.Plan plan = null;
-                if (ckpt != null && first >= phasesToRun) {
-                    // every phase to run is checkpointed (killed before the last results write):
-                    // nothing trains, so the method's state is not restored; the result is written below
-                    LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
-                } else if (ckpt != null) {
-                    for (int h = 0; h < first; h++) {
-                        method.grow(net, h);
-                        net.addHead(scenario.size(h));
-                    }
-                    try (var r = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.START).toString(),
-                                    ckpt.file(Checkpointing.START), root);
-                            var mr = new org.cil4j.checkpoint.StateReader(ckpt.dir().resolve(Checkpointing.METHOD).toString(),
-                                    ckpt.file(Checkpointing.METHOD), root)) {
-                        r.copyInto("net.", net.params().all());
-                        method.state().load(mr, new PhaseContext(first, scenario, net, train, cfg.train(), trainer, root,
-                                cfg.seed(), new ArrayList<>()));
-                    }
-                    if (ckpt.files().containsKey(Checkpointing.CURRENT)) {
-                        plan = new Checkpointing.Plan(first, ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt);
-                    }
-                }
-                Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
-                        cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
-                for (int p = first; p < phasesToRun; p++) {
-                    MemoryProbe.resetPeak();
-                    long ts = System.nanoTime();
-                    if (ck != null) {
-                        ck.beginPhase(p, net, method, Metrics.tree(phases, cnn, aware, nme, (System.nanoTime() - t0) / 1e9));
-                    }
-                    method.grow(net, p);
-                    net.addHead(scenario.size(p));
-                    List<EpochRecord> log = new ArrayList<>();
-                    PhaseContext ctx = new PhaseContext(p, scenario, net, train, cfg.train(), trainer, root, cfg.seed(), log,
-                            ck == null ? PhaseContext.StageRunner.PLAIN : ck);
-                    if (p == 0 && base != null) {
-                        try (var r = new org.cil4j.checkpoint.StateReader(base.dir().resolve(Checkpointing.START).toString(),
-                                base.weights(), root)) {
-                            r.copyInto("net.", net.params().all());
-                        }
-                        LOG.info("phase 1: loaded the network trained by {} (SHA-256 {}) instead of training it",
-                                base.dir(), base.sha256().substring(0, 12));
-                    } else {
-                        method.train(ctx);
-                    }
-                    method.afterPhase(ctx);
-                    double trainSecs = (System.nanoTime() - ts) / 1e9;
-                    long te = System.nanoTime();
-                    PhaseEval ev = Evaluator.evaluate(root, net, scenario.seenData(test, p), scenario, p, norm,
-                            cfg.train().evalBatchSize(), method.classMeans());
-                    double evalSecs = (System.nanoTime() - te) / 1e9;
-                    cnn = cnn.withRow(ev.cnn(), ev.counts());
-                    aware = aware.withRow(ev.taskAware(), ev.counts());
-                    if (ev.nme() != null) {
-                        nme = (nme == null ? AccuracyMatrix.empty() : nme).withRow(ev.nme(), ev.counts());
-                    }
-                    org.cil4j.engine.NativeMemory.release(); // the phase's freed tensors go back to the system
-                    Map<String, Object> mem = method.memoryReport();
-                    phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
-                            evalSecs, MemoryProbe.peakRssMb(), cnn.accuracyAfter(p), aware.accuracyAfter(p),
-                            nme == null || nme.phases() <= p ? null : nme.accuracyAfter(p), ev.top5(),
-                            p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p), mem, MemoryProbe.rssMb(),
-                            new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
-                    boolean done = p == phasesToRun - 1;
-                    result = new RunResult(RunResult.FORMAT, done, cfg, methodParams, info, prov, List.copyOf(phases), cnn, aware, nme,
-                            summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
-                    if (LOG.isDebugEnabled()) {
-                        LOG.debug("after phase {}: {} native arrays alive, resident {} MiB", p + 1,
-                                root.getManagedArrays().size(), MemoryProbe.rssMb());
-                    }
-                    LOG.info("phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)", p + 1,
-                            phasesToRun, scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
-                            fmt(scenario.multiTask() ? aware.accuracyAfter(p) : cnn.accuracyAfter(p)),
-                            nme == null ? "" : ", NME " + fmt(nme.accuracyAfter(p)) + "%",
-                            fmt(trainSecs), fmt(evalSecs));
-                    writeResult(result);
-                    if (ck != null) {
-                        Path saved = ck.phaseDone(p, net, method, Metrics.tree(phases, cnn, aware, nme, result.wallSeconds()));
-                        if (p == 0) {
-                            BaseModel.keep(out, saved);
-                        }
+                method.afterPhase(ctx);
+                double trainSecs = (System.nanoTime() - ts) / 1e9;
+                evaluate(ctx, method, data.test(), norm, tally, trainSecs, root);
+                result = tally.result(p == phasesToRun - 1, cfg, methodParams, info, prov);
+                LOG.info("phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)", p + 1, phasesToRun,
+                        scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
+                        fmt(scenario.multiTask() ? tally.aware.accuracyAfter(p) : tally.cnn.accuracyAfter(p)),
+                        tally.nme == null ? "" : ", NME " + fmt(tally.nme.accuracyAfter(p)) + "%",
+                        fmt(trainSecs), fmt(tally.phases.get(p).evalSeconds()));
+                writeResult(result);
+                if (ck != null) {
+                    Path saved = ck.phaseDone(p, net, method, tally.tree());
+                    if (p == 0) {
+                        BaseModel.keep(out, saved);
                     }
                 }
-                if (result == null && !phases.isEmpty()) {
-                    // resumed from the checkpoint written after the last phase: only the result was lost
-                    result = new RunResult(RunResult.FORMAT, true, cfg, methodParams, info, prov, List.copyOf(phases), cnn, aware, nme,
-                            summary(scenario.multiTask(), cnn, aware, nme), (System.nanoTime() - t0) / 1e9);
-                    writeResult(result);
-                }
+            }
+            if (result == null && !tally.phases.isEmpty()) {
+                // resumed from the checkpoint written after the last phase: only the result was lost
+                result = tally.result(true, cfg, methodParams, info, prov);
+                writeResult(result);
             }
         }
         return result;
+    }
+
+    /** The newest checkpoint when resuming, refused (or, forced, warned about) when the config changed. */
+    private CheckpointStore.Loaded resumePoint(CheckpointStore store, String hash, JsonNode cfgTree) {
+        CheckpointStore.Loaded ckpt = resume ? store.newest().orElse(null) : null;
+        if (ckpt != null && !hash.equals(ckpt.manifest().configHash()) && !extendsRun(ckpt.manifest().config(), cfgTree)) {
+            refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
+                    configChanges(ckpt.manifest().config(), cfgTree));
+        }
+        return ckpt;
+    }
+
+    /** Code, engine and machine, and the run whose first phase this one loads. */
+    private Provenance provenance(BaseModel.Loaded base, Scenario scenario) {
+        Provenance prov = Provenance.collect(command);
+        if (base == null) {
+            return prov;
+        }
+        if (base.firstPhaseClasses() != scenario.size(0)) {
+            throw new CilException("baseFrom " + cfg.baseFrom() + ": its first phase learned " + base.firstPhaseClasses()
+                    + " classes, this run's first phase has " + scenario.size(0));
+        }
+        JsonNode bc = base.checkpoint().manifest().config();
+        return prov.withBase(new Provenance.Base(base.dir().toString(), bc.path("name").asText(null),
+                bc.path("method").path("name").asText(null), base.sha256()));
+    }
+
+    /**
+     * Puts a resumed run back where its checkpoint left it: the heads of the phases before, the
+     * network's weights at the phase's start, and the method's state.
+     *
+     * @return where inside the phase to continue, or null to start the phase from its beginning
+     */
+    private static Checkpointing.Plan restore(CheckpointStore.Loaded ckpt, IncrementalNet net, Method method,
+            PhaseContext ctx, NDManager root) {
+        int first = ctx.phase();
+        for (int h = 0; h < first; h++) {
+            method.grow(net, h);
+            net.addHead(ctx.scenario().size(h));
+        }
+        try (var r = new StateReader(ckpt.dir().resolve(Checkpointing.START).toString(), ckpt.file(Checkpointing.START),
+                        root);
+                var mr = new StateReader(ckpt.dir().resolve(Checkpointing.METHOD).toString(),
+                        ckpt.file(Checkpointing.METHOD), root)) {
+            r.copyInto("net.", net.params().all());
+            method.state().load(mr, ctx);
+        }
+        return ckpt.files().containsKey(Checkpointing.CURRENT)
+                ? new Checkpointing.Plan(first, ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt) : null;
+    }
+
+    /** The first phase's network, trained by another run ({@code baseFrom}). */
+    private static void loadBase(BaseModel.Loaded base, IncrementalNet net, NDManager root) {
+        try (var r = new StateReader(base.dir().resolve(Checkpointing.START).toString(), base.weights(), root)) {
+            r.copyInto("net.", net.params().all());
+        }
+        LOG.info("phase 1: loaded the network trained by {} (SHA-256 {}) instead of training it",
+                base.dir(), base.sha256().substring(0, 12));
+    }
+
+    /** Evaluates the network after a phase on the test images of the classes seen, and adds the phase to the tally. */
+    private void evaluate(PhaseContext ctx, Method method, ImageDataset test, Normalization norm, Tally tally,
+            double trainSecs, NDManager root) {
+        int p = ctx.phase();
+        Scenario scenario = ctx.scenario();
+        IncrementalNet net = ctx.net();
+        long te = System.nanoTime();
+        PhaseEval ev = Evaluator.evaluate(root, net, scenario.seenData(test, p), scenario, p, norm,
+                cfg.train().evalBatchSize(), method.classMeans());
+        double evalSecs = (System.nanoTime() - te) / 1e9;
+        tally.addRows(ev);
+        org.cil4j.engine.NativeMemory.release(); // the phase's freed tensors go back to the system
+        Map<String, Object> mem = method.memoryReport();
+        tally.phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
+                evalSecs, MemoryProbe.peakRssMb(), tally.cnn.accuracyAfter(p), tally.aware.accuracyAfter(p),
+                tally.nmeAfter(p), ev.top5(), p == 0 ? null : tally.cnn.oldAccuracy(p), tally.cnn.newAccuracy(p), mem,
+                MemoryProbe.rssMb(), new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("after phase {}: {} native arrays alive, resident {} MiB", p + 1,
+                    root.getManagedArrays().size(), MemoryProbe.rssMb());
+        }
     }
 
     /**
@@ -663,6 +664,25 @@ public final class Experiment {
 
         long lines() {
             return lines;
+        }
+
+        /**
+         * @param l another observer
+         * @return an observer that logs each epoch here and passes everything on to {@code l}
+         */
+        TrainListener and(TrainListener l) {
+            return new TrainListener() {
+                @Override
+                public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {
+                    l.onBatch(phase, stage, epoch, epochs, batch, batches, loss);
+                }
+
+                @Override
+                public void onEpoch(EpochRecord r) {
+                    write(r);
+                    l.onEpoch(r);
+                }
+            };
         }
 
         /** Keeps the first lines of the log: those written before the checkpoint a run resumes from. */
