@@ -254,6 +254,7 @@ public final class Experiment {
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
+        method.checkModel(cfg.model()); // before the data: a wrong model.classifier fails at once
         Data data = loadData();
         // Loading held the decoded files, the loaded datasets and their relabelled copies at
         // once; give that heap back before training (a tin100 run's committed heap stayed at

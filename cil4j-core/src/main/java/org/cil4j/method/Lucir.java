@@ -15,6 +15,7 @@ import org.cil4j.loss.MarginRanking;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.Imprinting;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.Stage;
@@ -186,19 +187,25 @@ public final class Lucir implements Method {
     }
 
     @Override
-    public void train(PhaseContext ctx) {
-        IncrementalNet net = ctx.net();
+    public void checkModel(ModelConfig model) {
         boolean cn = params.cosineNormalization();
-        if (cn && !net.config().cosine()) {
+        if (cn && !model.classifier().equals("cosine")) {
             throw new CilException("lucir needs model.classifier = cosine (cosine normalization), not '"
-                    + net.config().classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
+                    + model.classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
         }
-        if (cn && net.config().lastRelu()) {
+        if (cn && model.lastRelu()) {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
         }
-        if (!cn && net.config().cosine()) {
-            throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not cosine");
+        if (!cn && !model.classifier().equals("linear")) {
+            throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not "
+                    + model.classifier());
         }
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        checkModel(net.config());
         if (state.memory() == null) {
             state.memory(newMemory(ctx));
         }
