@@ -22,6 +22,7 @@ import org.cil4j.method.Lwf;
 import org.cil4j.method.LwfParams;
 import org.cil4j.method.Mas;
 import org.cil4j.method.Method;
+import org.cil4j.method.Podnet;
 import org.cil4j.method.Replay;
 import org.cil4j.method.Wa;
 
@@ -65,6 +66,9 @@ public final class Methods {
         register(new Entry("der", "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
                 + "exemplars, weight aligning (PyCIL der.py; no pruning)",
                 p -> new Der(bind("der", p, Replay.Params.class))));
+        register(new Entry("podnet", "PODNet (Douillard et al. 2020): local similarity classifier, NCA, POD-spatial and "
+                + "POD-flat distillation, balanced finetuning, exemplars (PyCIL podnet.py; needs model.classifier = lsc)",
+                p -> new Podnet(bind("podnet", p, Podnet.Params.class))));
         register(new Entry("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
                 p -> new Ewc(bind("ewc", p, Ewc.Params.class))));
         register(new Entry("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",

@@ -298,25 +298,51 @@ public final class Lucir implements Method {
     }
 
     static void imprint(PhaseContext ctx) {
+        imprint(ctx, (features, oldRows, c) -> new float[][] {Imprinting.weights(features, oldRows)});
+    }
+
+    /** How the rows of one new class are made from its features and the old heads' rows. */
+    @FunctionalInterface
+    interface ClassImprint {
+        /**
+         * @param features the class's training features, the network in inference mode
+         * @param oldRows every weight row of the old heads, in order
+         * @param cls the class's index among the phase's new classes
+         * @return its {@code rowsPerClass} rows
+         */
+        float[][] rows(float[][] features, float[][] oldRows, int cls);
+    }
+
+    /**
+     * Overwrites the phase's head with rows imprinted from each new class's features (LUCIR's
+     * normalized mean, PODNet's k-means proxies).
+     *
+     * @param ctx the phase (not the first)
+     * @param how the rows of one class
+     */
+    static void imprint(PhaseContext ctx, ClassImprint how) {
         IncrementalNet net = ctx.net();
         int p = ctx.phase();
         int d = net.backbone().featureDim();
-        int old = ctx.oldClasses();
-        float[][] oldWeights = new float[old][];
+        java.util.List<float[]> oldRows = new java.util.ArrayList<>();
         for (int h = 0; h < p; h++) {
             float[] w = net.headWeight(h).toFloatArray();
-            int off = net.headOffset(h);
             for (int r = 0; r < w.length / d; r++) {
-                oldWeights[off + r] = java.util.Arrays.copyOfRange(w, r * d, (r + 1) * d);
+                oldRows.add(java.util.Arrays.copyOfRange(w, r * d, (r + 1) * d));
             }
         }
+        float[][] oldWeights = oldRows.toArray(new float[0][]);
         ImageDataset data = ctx.phaseData();
+        int old = ctx.oldClasses();
         int fresh = ctx.seen() - old;
-        float[] flat = new float[fresh * d];
+        int per = net.classifier().rowsPerClass();
+        float[] flat = new float[fresh * per * d];
         for (int c = 0; c < fresh; c++) {
             ImageDataset cls = data.subset(data.indicesOf(old + c));
-            float[] w = Imprinting.weights(ctx.features(net, cls, false), oldWeights);
-            System.arraycopy(w, 0, flat, c * d, d);
+            float[][] rows = how.rows(ctx.features(net, cls, false), oldWeights, c);
+            for (int r = 0; r < per; r++) {
+                System.arraycopy(rows[r], 0, flat, (c * per + r) * d, d);
+            }
         }
         NDArray head = net.headWeight(p);
         try (NDArray imprinted = head.getManager().create(flat, head.getShape())) {
