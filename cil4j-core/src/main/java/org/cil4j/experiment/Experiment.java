@@ -251,6 +251,7 @@ public final class Experiment {
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
         JsonNode methodParams = Methods.resolvedParams(cfg.method());
+        method.checkModel(cfg.model()); // before the data: a wrong model.classifier fails at once
         Data data = loadData();
         // Loading held the decoded files, the loaded datasets and their relabelled copies at
         // once; give that heap back before training (a tin100 run's committed heap stayed at
@@ -457,9 +458,13 @@ public final class Experiment {
         return new Data(scenario, train, test);
     }
 
-    /** L2 norm of each class's weight row, over all heads, in incremental class order. */
+    /**
+     * L2 norm of each class's weight row, over all heads, in incremental class order; the mean of
+     * its rows' norms for a classifier with several rows per class (PODNet's proxies).
+     */
     private static double[] weightNorms(IncrementalNet net) {
         double[] out = new double[net.numClasses()];
+        int per = net.classifier().rowsPerClass();
         int k = 0;
         for (int h = 0; h < net.numHeads(); h++) {
             NDArray w = net.headWeight(h);
@@ -470,8 +475,9 @@ public final class Experiment {
                 for (int d = 0; d < dim; d++) {
                     sq += (double) v[r * dim + d] * v[r * dim + d];
                 }
-                out[k++] = Math.sqrt(sq);
+                out[k + r / per] += Math.sqrt(sq) / per;
             }
+            k += v.length / dim / per;
         }
         return out;
     }

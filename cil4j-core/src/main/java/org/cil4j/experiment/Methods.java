@@ -31,6 +31,7 @@ import org.cil4j.method.Lwf;
 import org.cil4j.method.LwfParams;
 import org.cil4j.method.Mas;
 import org.cil4j.method.Method;
+import org.cil4j.method.Podnet;
 import org.cil4j.method.Replay;
 import org.cil4j.method.Wa;
 
@@ -110,6 +111,9 @@ public final class Methods {
                 Derpp.Params.class, Derpp::new));
         register(Entry.of("der", "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
                 + "exemplars, weight aligning (PyCIL der.py; no pruning)", Replay.Params.class, Der::new));
+        register(Entry.of("podnet", "PODNet (Douillard et al. 2020): local similarity classifier, NCA, POD-spatial and "
+                + "POD-flat distillation, balanced finetuning, exemplars (PyCIL podnet.py; needs model.classifier = lsc)",
+                Podnet.Params.class, Podnet::new));
         register(Entry.of("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
                 Ewc.Params.class, Ewc::new));
         register(Entry.of("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",

@@ -15,6 +15,7 @@ import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.Distillation;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.scenario.Scenario;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.StepLoss;
@@ -133,8 +134,13 @@ public final class Bic extends ExemplarMethod {
     }
 
     @Override
+    public void checkModel(ModelConfig model) {
+        requireLinear(model, "corrects the new classes' logits of a linear classifier");
+    }
+
+    @Override
     public void train(PhaseContext ctx) {
-        requireLinear(ctx, "corrects the new classes' logits of a linear classifier");
+        checkModel(ctx.net().config());
         ExemplarMemory memory = memory(ctx);
         checkHeldOut(ctx.scenario(), memory);
         if (ctx.phase() == 0) {

@@ -9,6 +9,7 @@ import org.cil4j.CilException;
 import org.cil4j.loss.CrossEntropy;
 import org.cil4j.model.Backbones;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.model.Params;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.StepLoss;
@@ -79,9 +80,14 @@ public final class Der extends ExemplarMethod {
     }
 
     @Override
+    public void checkModel(ModelConfig model) {
+        requireLinear(model, "aligns the norms of a linear classifier's weights");
+    }
+
+    @Override
     public void train(PhaseContext ctx) {
         IncrementalNet net = ctx.net();
-        requireLinear(ctx, "aligns the norms of a linear classifier's weights");
+        checkModel(ctx.net().config());
         if (ctx.scenario().multiTask()) {
             throw new CilException("der is a multi-class method (PyCIL's class-incremental setting): it needs "
                     + "scenario.setting = multi-class");

@@ -5,6 +5,7 @@ import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.train.Stage;
 import org.cil4j.train.StepLoss;
 
@@ -32,15 +33,15 @@ abstract class ExemplarMethod implements Method {
     }
 
     /**
-     * Refuses the cosine classifier for a method that needs a linear one (WA's norms, BiC's
-     * affine correction of a head's outputs).
+     * Refuses any classifier but the linear one for a method that needs it (WA's norms, BiC's
+     * affine correction of a head's outputs); for {@link #checkModel}.
      *
-     * @param ctx the phase
+     * @param model the run's model
      * @param why what the method does with the linear classifier, for the message
      */
-    final void requireLinear(PhaseContext ctx, String why) {
-        if (ctx.net().config().cosine()) {
-            throw new CilException(name() + " " + why + ": it needs model.classifier = linear, not cosine");
+    final void requireLinear(ModelConfig model, String why) {
+        if (!model.classifier().equals("linear")) {
+            throw new CilException(name() + " " + why + ": it needs model.classifier = linear, not " + model.classifier());
         }
     }
 

@@ -12,6 +12,7 @@ import org.cil4j.loss.MarginRanking;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.Imprinting;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.train.Batch;
 import org.cil4j.train.ParamGroup;
 import org.cil4j.train.Stage;
@@ -148,19 +149,25 @@ public final class Lucir implements Method {
     }
 
     @Override
-    public void train(PhaseContext ctx) {
-        IncrementalNet net = ctx.net();
+    public void checkModel(ModelConfig model) {
         boolean cn = params.cosineNormalization();
-        if (cn && !net.config().cosine()) {
+        if (cn && !model.classifier().equals("cosine")) {
             throw new CilException("lucir needs model.classifier = cosine (cosine normalization), not '"
-                    + net.config().classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
+                    + model.classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
         }
-        if (cn && net.config().lastRelu()) {
+        if (cn && model.lastRelu()) {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
         }
-        if (!cn && net.config().cosine()) {
-            throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not cosine");
+        if (!cn && !model.classifier().equals("linear")) {
+            throw new CilException("lucir with cosineNormalization = false needs model.classifier = linear, not "
+                    + model.classifier());
         }
+    }
+
+    @Override
+    public void train(PhaseContext ctx) {
+        IncrementalNet net = ctx.net();
+        checkModel(net.config());
         int p = ctx.phase();
         if (p == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
@@ -245,25 +252,51 @@ public final class Lucir implements Method {
     }
 
     static void imprint(PhaseContext ctx) {
+        imprint(ctx, (features, oldRows, c) -> new float[][] {Imprinting.weights(features, oldRows)});
+    }
+
+    /** How the rows of one new class are made from its features and the old heads' rows. */
+    @FunctionalInterface
+    interface ClassImprint {
+        /**
+         * @param features the class's training features, the network in inference mode
+         * @param oldRows every weight row of the old heads, in order
+         * @param cls the class's index among the phase's new classes
+         * @return its {@code rowsPerClass} rows
+         */
+        float[][] rows(float[][] features, float[][] oldRows, int cls);
+    }
+
+    /**
+     * Overwrites the phase's head with rows imprinted from each new class's features (LUCIR's
+     * normalized mean, PODNet's k-means proxies).
+     *
+     * @param ctx the phase (not the first)
+     * @param how the rows of one class
+     */
+    static void imprint(PhaseContext ctx, ClassImprint how) {
         IncrementalNet net = ctx.net();
         int p = ctx.phase();
         int d = net.backbone().featureDim();
-        int old = ctx.oldClasses();
-        float[][] oldWeights = new float[old][];
+        java.util.List<float[]> oldRows = new java.util.ArrayList<>();
         for (int h = 0; h < p; h++) {
             float[] w = net.headWeight(h).toFloatArray();
-            int off = net.headOffset(h);
             for (int r = 0; r < w.length / d; r++) {
-                oldWeights[off + r] = java.util.Arrays.copyOfRange(w, r * d, (r + 1) * d);
+                oldRows.add(java.util.Arrays.copyOfRange(w, r * d, (r + 1) * d));
             }
         }
+        float[][] oldWeights = oldRows.toArray(new float[0][]);
         ImageDataset data = ctx.phaseData();
+        int old = ctx.oldClasses();
         int fresh = ctx.seen() - old;
-        float[] flat = new float[fresh * d];
+        int per = net.classifier().rowsPerClass();
+        float[] flat = new float[fresh * per * d];
         for (int c = 0; c < fresh; c++) {
             ImageDataset cls = data.subset(data.indicesOf(old + c));
-            float[] w = Imprinting.weights(ctx.features(net, cls, false), oldWeights);
-            System.arraycopy(w, 0, flat, c * d, d);
+            float[][] rows = how.rows(ctx.features(net, cls, false), oldWeights, c);
+            for (int r = 0; r < per; r++) {
+                System.arraycopy(rows[r], 0, flat, (c * per + r) * d, d);
+            }
         }
         NDArray head = net.headWeight(p);
         try (NDArray imprinted = head.getManager().create(flat, head.getShape())) {

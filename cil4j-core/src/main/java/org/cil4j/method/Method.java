@@ -2,6 +2,7 @@ package org.cil4j.method;
 
 import java.util.Map;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 
 /**
  * An incremental-learning method: only what differs from plain training. The experiment
@@ -12,6 +13,16 @@ import org.cil4j.model.IncrementalNet;
 public interface Method extends AutoCloseable {
     /** @return the method's registry name */
     String name();
+
+    /**
+     * Refuses a model the method cannot train (LUCIR's cosine classifier, WA's linear one),
+     * with a message that names the config key to change. The experiment calls it before it
+     * loads any data, so a wrong config fails at once; a method also calls it at the start of
+     * {@link #train}, for callers that build the phase themselves.
+     *
+     * @param model the run's model
+     */
+    default void checkModel(ModelConfig model) {}
 
     /**
      * Changes the network's structure for a phase, before the phase's head is added: DER adds a

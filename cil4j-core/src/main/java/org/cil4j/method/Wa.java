@@ -8,6 +8,7 @@ import org.cil4j.CilException;
 import org.cil4j.loss.Distillation;
 import org.cil4j.memory.ExemplarMemory;
 import org.cil4j.model.IncrementalNet;
+import org.cil4j.model.ModelConfig;
 import org.cil4j.model.WeightAligning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,8 +78,13 @@ public final class Wa extends ExemplarMethod {
     }
 
     @Override
+    public void checkModel(ModelConfig model) {
+        requireLinear(model, "aligns the norms of a linear classifier's weights");
+    }
+
+    @Override
     public void train(PhaseContext ctx) {
-        requireLinear(ctx, "aligns the norms of a linear classifier's weights");
+        checkModel(ctx.net().config());
         if (ctx.phase() == 0) {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
             return;

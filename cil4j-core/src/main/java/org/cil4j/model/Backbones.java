@@ -109,6 +109,23 @@ public final class Backbones implements Backbone {
         return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only for one unfrozen member: the stages of several members side by side (DER) have no
+     * single order to distill in.
+     *
+     * @throws IllegalStateException for more than one member, or a frozen one
+     */
+    @Override
+    public Stages forwardStages(NDArray x, boolean training) {
+        if (members.size() != 1 || frozenBelow != 0) {
+            throw new IllegalStateException("stage outputs come from a network of one backbone; this one has "
+                    + members.size() + " side by side (" + frozenBelow + " frozen), as DER grows it");
+        }
+        return members.get(0).forwardStages(x, training);
+    }
+
     @Override
     public int featureDim() {
         return members.stream().mapToInt(Backbone::featureDim).sum();

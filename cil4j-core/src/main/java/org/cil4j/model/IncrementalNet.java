@@ -1,17 +1,13 @@
 package org.cil4j.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.cil4j.loss.CosineLinear;
 import org.cil4j.util.Rng;
 
 /**
@@ -21,9 +17,10 @@ import org.cil4j.util.Rng;
  * the concatenation, the multi-task classifier picks one head.
  *
  * <p>The backbone is one network, or several side by side whose features are concatenated
- * after {@link #addBackbone} (DER). Adding a head never touches existing weights. With {@code
- * classifier = cosine} each head holds class weight vectors and the logits are {@code sigma *
- * cos(feature, weight)} with one learnable {@code sigma} (Hou et al. 2019, eq. 4).
+ * after {@link #addBackbone} (DER). Adding a head never touches existing weights. How the heads
+ * make logits is the {@link Classifier} of {@code model.classifier}: linear, LUCIR's cosine
+ * normalization ({@code sigma * cos(feature, weight)}, Hou et al. 2019, eq. 4), or PODNet's local
+ * similarity classifier (several weight vectors per class).
  */
 public final class IncrementalNet implements AutoCloseable {
     private final ModelConfig config;
@@ -35,7 +32,7 @@ public final class IncrementalNet implements AutoCloseable {
     private final List<Integer> headSizes = new ArrayList<>();
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> biases = new ArrayList<>();
-    private final NDArray sigma;
+    private final Classifier classifier;
 
     private IncrementalNet(ModelConfig config, int inChannels, int imageSize, long seed, NDManager manager) {
         this.config = config;
@@ -44,7 +41,7 @@ public final class IncrementalNet implements AutoCloseable {
         this.seed = seed;
         this.params = new Params(manager);
         backbone = new Backbones(buildBackbone(0));
-        sigma = config.cosine() ? params.param("sigma", new Shape(1), new float[] {1f}) : null;
+        classifier = Classifier.create(config.classifier(), params);
     }
 
     /** Builds member {@code index} of the backbone, its tensors named {@link Backbones#prefix}. */
@@ -88,7 +85,7 @@ public final class IncrementalNet implements AutoCloseable {
         var rnd = Rng.stream(seed, "init-head-columns", index);
         double bound = 1 / Math.sqrt(dim);
         for (int h = 0; h < weights.size(); h++) {
-            int rows = headSizes.get(h);
+            int rows = (int) weights.get(h).getShape().get(0);
             float[] old = weights.get(h).toFloatArray();
             float[] fresh = Params.uniform(rows * (dim - oldDim), bound, rnd);
             float[] grown = new float[rows * dim];
@@ -130,8 +127,9 @@ public final class IncrementalNet implements AutoCloseable {
         int d = backbone.featureDim();
         double bound = 1 / Math.sqrt(d);
         String name = "head." + index;
-        weights.add(params.param(name + ".weight", new Shape(numClasses, d), Params.uniform(numClasses * d, bound, rnd)));
-        if (!config.cosine()) {
+        int rows = numClasses * classifier.rowsPerClass();
+        weights.add(params.param(name + ".weight", new Shape(rows, d), Params.uniform(rows * d, bound, rnd)));
+        if (classifier.hasBias()) {
             biases.add(params.param(name + ".bias", new Shape(numClasses), Params.uniform(numClasses, bound, rnd)));
         }
         headSizes.add(numClasses);
@@ -148,6 +146,19 @@ public final class IncrementalNet implements AutoCloseable {
     }
 
     /**
+     * The features and each backbone stage's output, in one pass with the same numbers as
+     * {@link #features} (PODNet's spatial distillation reads the stages).
+     *
+     * @param x normalized images
+     * @param training batch-norm in training mode
+     * @return the stage outputs and the features
+     * @throws IllegalStateException when the backbone has several members (DER)
+     */
+    public Backbone.Stages featuresAndStages(NDArray x, boolean training) {
+        return backbone.forwardStages(x, training);
+    }
+
+    /**
      * @param features backbone output
      * @return logits of all heads, concatenated in class order
      */
@@ -155,14 +166,7 @@ public final class IncrementalNet implements AutoCloseable {
         if (headSizes.isEmpty()) {
             throw new IllegalStateException("the network has no head yet");
         }
-        if (config.cosine()) {
-            return cosine(features).mul(sigma);
-        }
-        NDList parts = new NDList();
-        for (int i = 0; i < weights.size(); i++) {
-            parts.add(Linear.linear(features, weights.get(i), biases.get(i)).head());
-        }
-        return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
+        return classifier.logits(features, weights, biases);
     }
 
     /**
@@ -173,18 +177,21 @@ public final class IncrementalNet implements AutoCloseable {
      * @return (batch, classes)
      */
     public NDArray cosine(NDArray features) {
-        if (!config.cosine()) {
+        if (!classifier.name().equals("cosine")) {
             throw new IllegalStateException("cosine scores need model.classifier = cosine");
         }
-        // Step-local views of the weights: an op's result lives in the manager of its first
-        // operand, so starting from the batch keeps temporaries out of the parameters' manager.
-        NDManager step = features.getManager();
-        NDList local = new NDList();
-        for (NDArray w : weights) {
-            local.add(step.zeros(w.getShape()).add(w));
-        }
-        NDArray w = local.size() == 1 ? local.head() : NDArrays.concat(local, 0);
-        return CosineLinear.cosine(features, w);
+        return classifier.similarities(features, weights);
+    }
+
+    /**
+     * The classifier's scores before its learnable scale: cosines for the cosine classifier,
+     * the local similarities of PODNet's. Not for the linear classifier.
+     *
+     * @param features backbone output
+     * @return (batch, classes)
+     */
+    public NDArray similarities(NDArray features) {
+        return classifier.similarities(features, weights);
     }
 
     /**
@@ -241,15 +248,20 @@ public final class IncrementalNet implements AutoCloseable {
 
     /**
      * @param head head index
-     * @return its weight matrix, (classes, featureDim)
+     * @return its weight matrix, (classes * {@link Classifier#rowsPerClass()}, featureDim)
      */
     public NDArray headWeight(int head) {
         return weights.get(head);
     }
 
-    /** @return the learnable scale of the cosine classifier, or null */
+    /** @return the learnable scale of the cosine and local similarity classifiers, or null */
     public NDArray sigma() {
-        return sigma;
+        return classifier.scale();
+    }
+
+    /** @return how the heads make logits ({@code model.classifier}) */
+    public Classifier classifier() {
+        return classifier;
     }
 
     /** @return the name prefix of a head's tensors, e.g. "head.2." */

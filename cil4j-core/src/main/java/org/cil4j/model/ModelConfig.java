@@ -12,8 +12,9 @@ import org.cil4j.CilException;
  * @param arch "resnet32" (the CIFAR ResNet of iCaRL/LUCIR; also resnet20, resnet44, resnet56),
  *     "resnet18", or "small-cnn" (the fmnist-5x2 network)
  * @param lastRelu keep the backbone's last ReLU; LUCIR removes it (Hou et al. 2019, Sec. 3.2)
- * @param classifier "linear" (one fully connected head per phase) or "cosine" (LUCIR's cosine
- *     normalization with a learnable scale)
+ * @param classifier "linear" (one fully connected head per phase), "cosine" (LUCIR's cosine
+ *     normalization with a learnable scale) or "lsc" (PODNet's local similarity classifier);
+ *     {@link Classifier}
  */
 @RecordBuilder
 public record ModelConfig(String arch, boolean lastRelu, String classifier) implements ModelConfigBuilder.With {
@@ -37,12 +38,12 @@ public record ModelConfig(String arch, boolean lastRelu, String classifier) impl
         if (!ARCHS.contains(arch)) {
             throw new CilException("model.arch must be one of " + ARCHS + ", not '" + arch + "'");
         }
-        if (!classifier.equals("linear") && !classifier.equals("cosine")) {
-            throw new CilException("model.classifier must be linear or cosine, not '" + classifier + "'");
+        if (!Classifier.NAMES.contains(classifier)) {
+            throw new CilException("model.classifier must be one of " + Classifier.NAMES + ", not '" + classifier + "'");
         }
     }
 
-    /** @return true for the cosine classifier */
+    /** @return true for the cosine classifier (the network asks its {@link Classifier}, not this) */
     public boolean cosine() {
         return classifier.equals("cosine");
     }

@@ -28,6 +28,8 @@ public final class ResNet implements Backbone {
     private final Layers.Norm stemNorm;
     private final boolean imagenetStem;
     private final List<Block> blocks = new ArrayList<>();
+    /** Whether block {@code i} is the last of its stage. */
+    private final List<Boolean> endsStage = new ArrayList<>();
     private final int featureDim;
 
     private ResNet(
@@ -46,6 +48,7 @@ public final class ResNet implements Backbone {
                 boolean last = s == widths.length - 1 && b == depths[s] - 1;
                 String name = prefix + ".stage" + (s + 1) + "." + b;
                 blocks.add(new Block(p, name, in, widths[s], stride, !last || lastRelu, rnd));
+                endsStage.add(b == depths[s] - 1);
                 in = widths[s];
             }
         }
@@ -99,6 +102,24 @@ public final class ResNet implements Backbone {
      */
     @Override
     public NDArray forward(NDArray x, boolean training) {
+        return forward(x, training, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The stages are the stages of blocks (ResNet-32: three, of 16, 32 and 64 channels, as
+     * PyCIL's {@code fmaps}; ResNet-18: four).
+     */
+    @Override
+    public Stages forwardStages(NDArray x, boolean training) {
+        List<NDArray> stages = new ArrayList<>();
+        NDArray features = forward(x, training, stages);
+        return new Stages(stages, features);
+    }
+
+    /** @param stages where the stages' outputs go (the chain then leaves them open), or null */
+    private NDArray forward(NDArray x, boolean training, List<NDArray> stages) {
         Chain c = new Chain(training);
         NDArray h = c.then(stem.forward(x));
         h = c.then(stemNorm.forward(h, training));
@@ -106,8 +127,11 @@ public final class ResNet implements Backbone {
         if (imagenetStem) {
             h = c.then(Pool.maxPool2d(h, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false));
         }
-        for (Block b : blocks) {
-            h = c.then(b.forward(h, training));
+        for (int i = 0; i < blocks.size(); i++) {
+            h = c.then(blocks.get(i).forward(h, training));
+            if (stages != null && endsStage.get(i)) {
+                stages.add(c.keep()); // the caller's: the chain does not close it
+            }
         }
         long batch = h.getShape().get(0);
         h = c.then(Pool.globalAvgPool2d(h));

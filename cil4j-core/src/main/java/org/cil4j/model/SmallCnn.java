@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -38,10 +40,29 @@ public final class SmallCnn implements Backbone {
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
+        return forward(x, null);
+    }
+
+    /** Its stages are the two convolution blocks (convolution, ReLU, pooling). */
+    @Override
+    public Stages forwardStages(NDArray x, boolean training) {
+        List<NDArray> stages = new ArrayList<>();
+        NDArray features = forward(x, stages);
+        return new Stages(stages, features);
+    }
+
+    /** @param stages where the blocks' outputs go, or null */
+    private NDArray forward(NDArray x, List<NDArray> stages) {
         Shape k = new Shape(2, 2);
         Shape none = new Shape(0, 0);
         NDArray h = Pool.maxPool2d(Activation.relu(conv1.forward(x)), k, k, none, false);
+        if (stages != null) {
+            stages.add(h);
+        }
         h = Pool.maxPool2d(Activation.relu(conv2.forward(h)), k, k, none, false);
+        if (stages != null) {
+            stages.add(h);
+        }
         h = fc.forward(h.reshape(h.getShape().get(0), flat));
         return lastRelu ? Activation.relu(h) : h;
     }

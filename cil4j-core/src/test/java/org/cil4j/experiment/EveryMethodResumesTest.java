@@ -53,6 +53,12 @@ class EveryMethodResumesTest {
                 ConfigLoader.set(t, "method.params.finetuneEpochs=2");
                 ConfigLoader.set(t, "method.params.memoryPerClass=5");
             }
+            case "podnet" -> {
+                ConfigLoader.set(t, "model.classifier=\"lsc\"");
+                ConfigLoader.set(t, "model.lastRelu=false");
+                ConfigLoader.set(t, "method.params.finetuneEpochs=2");
+                ConfigLoader.set(t, "method.params.memoryPerClass=5");
+            }
             case "icarl" -> ConfigLoader.set(t, "method.params.memoryPerClass=5");
             case "bic" -> ConfigLoader.set(t, "method.params.biasEpochs=3"); // the crash lands in the bias layer's stage
             case "dr", "dr-dr", "dr-r" -> ConfigLoader.set(t, "method.params.reservedPerClass=3");

@@ -11,12 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import org.cil4j.CilException;
 import org.cil4j.experiment.ConfigLoader;
-import org.cil4j.experiment.Experiment;
 import org.cil4j.experiment.MethodConfig;
 import org.cil4j.experiment.Methods;
 import org.cil4j.experiment.RunResult;
 import org.cil4j.loss.CrossEntropy;
-import org.cil4j.testutil.RealData;
+import org.cil4j.testutil.ShortRuns;
 import org.cil4j.train.StepLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,27 +105,10 @@ class DerTest {
     }
 
     private static ObjectNode tree(String method, int trainPerClass) {
-        try {
-            return (ObjectNode) ConfigLoader.MAPPER.readTree("""
-                    {"name": "e2e-%s", "seed": 1993, "device": "cpu", "threads": 1,
-                     "data": {"dataset": "fashion-mnist"},
-                     "scenario": {"setting": "multi-class", "classes": 6, "base": 2, "increment": 2,
-                                  "trainPerClass": %d, "testPerClass": 50},
-                     "model": {"arch": "small-cnn"},
-                     "train": {"epochs": 2, "batchSize": 32, "lr": 0.05},
-                     "method": {"name": "%s"}}
-                    """.formatted(method, trainPerClass, method));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return ShortRuns.tree(method, trainPerClass);
     }
 
     private static RunResult run(ObjectNode tree) {
-        long t0 = System.nanoTime();
-        RunResult r = new Experiment(ConfigLoader.bind(tree, "test")).dataSource(c -> RealData.fashionMnist()).run();
-        System.out.printf("%s: CNN %s NME %s (%.1f s)%n", tree.path("method").path("name").asText(),
-                Arrays.deepToString(r.cnn().accuracy()), r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()),
-                (System.nanoTime() - t0) / 1e9);
-        return r;
+        return ShortRuns.run(tree);
     }
 }

@@ -18,7 +18,7 @@ class MemorySizeParamsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"icarl", "lucir", "replay", "wa", "bic", "der++"})
+    @ValueSource(strings = {"icarl", "lucir", "replay", "wa", "bic", "der++", "podnet"})
     void bothSizesAreRefusedNamingBoth(String method) throws Exception {
         CilException e = assertThrows(CilException.class,
                 () -> Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 2000}")));
@@ -26,7 +26,7 @@ class MemorySizeParamsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"icarl", "lucir", "replay", "wa", "bic", "der++"})
+    @ValueSource(strings = {"icarl", "lucir", "replay", "wa", "bic", "der++", "podnet"})
     void eitherSizeAloneIsTaken(String method) throws Exception {
         Methods.create(cfg(method, "{\"memoryBudget\": 2000}")).close();
         Methods.create(cfg(method, "{\"memoryPerClass\": 10}")).close();

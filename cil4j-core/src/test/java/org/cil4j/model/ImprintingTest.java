@@ -54,4 +54,20 @@ class ImprintingTest {
                 IllegalArgumentException.class,
                 () -> Imprinting.weights(new float[][] {{1, Float.POSITIVE_INFINITY}}, old));
     }
+
+    @Test
+    void proxiesAreTheKMeansCentresOfTheNormalizedFeaturesAtTheOldNorm() {
+        // two directions: [1,0] and [2,0] normalize to [1,0]; [0,3] and [0,1] to [0,1]; the old
+        // rows' mean norm is (2 + 4) / 2 = 3, so the two proxies are [3,0] and [0,3] in some order
+        float[][] features = {{1, 0}, {0, 3}, {2, 0}, {0, 1}};
+        float[][] old = {{2, 0}, {0, 4}};
+        float[][] p = Imprinting.proxies(features, old, 2, new java.util.SplittableRandom(7));
+        float[][] sorted = p[0][0] > p[1][0] ? p : new float[][] {p[1], p[0]};
+        assertArrayEquals(new float[] {3, 0}, sorted[0], 1e-6f);
+        assertArrayEquals(new float[] {0, 3}, sorted[1], 1e-6f);
+        // three points around [1,0]: one cluster is their mean direction's mean, 3 ([1,1]/sqrt2 + [1,0] + [1,-1]/sqrt2) / 3
+        float[][] one = Imprinting.proxies(new float[][] {{1, 1}, {1, 0}, {1, -1}}, old, 1, new java.util.SplittableRandom(1));
+        assertArrayEquals(new float[] {(float) ((2 / Math.sqrt(2) + 1) / 3 * 3), 0}, one[0], 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> Imprinting.proxies(features, old, 0, new java.util.SplittableRandom(1)));
+    }
 }
