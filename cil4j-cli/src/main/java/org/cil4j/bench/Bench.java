@@ -86,15 +86,28 @@ public final class Bench {
         public String markdown() {
             StringBuilder sb = new StringBuilder("# cil4j benchmarks\n\n");
             header.forEach(h -> sb.append(h).append("  \n"));
-            sb.append("\n| measurement | images/s (median) | min | max | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n");
+            sb.append(
+                    "\n| measurement | images/s (median) | min | max | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n");
             for (Row r : rows) {
-                sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %s |%n", r.name(), r.ips().median(),
-                        r.ips().min(), r.ips().max(), r.peakMb() < 0 ? "n/a" : Long.toString(r.peakMb())));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %.1f | %.1f | %.1f | %s |%n",
+                        r.name(),
+                        r.ips().median(),
+                        r.ips().min(),
+                        r.ips().max(),
+                        r.peakMb() < 0 ? "n/a" : Long.toString(r.peakMb())));
             }
             sb.append("\n| ratio | median | min | max | target | met |\n|---|---:|---:|---:|---|---|\n");
             for (Ratio r : ratios) {
-                sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %s | %s |%n", r.name(),
-                        r.value().median(), r.value().min(), r.value().max(), r.target(),
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %.3f | %.3f | %.3f | %s | %s |%n",
+                        r.name(),
+                        r.value().median(),
+                        r.value().min(),
+                        r.value().max(),
+                        r.target(),
                         r.met() == null ? "" : r.met() ? "yes" : "**no**"));
             }
             return sb.toString();
@@ -115,7 +128,8 @@ public final class Bench {
     private final BenchOptions o;
     private final PrintStream log;
     private final NDManager root;
-    private final Normalization norm = new Normalization(new float[] {0.5f, 0.48f, 0.44f}, new float[] {0.25f, 0.25f, 0.26f});
+    private final Normalization norm =
+            new Normalization(new float[] {0.5f, 0.48f, 0.44f}, new float[] {0.25f, 0.25f, 0.26f});
     private final Scenario scenario;
     private final List<AutoCloseable> closing = new ArrayList<>();
     private long dataSeed = 1;
@@ -149,8 +163,8 @@ public final class Bench {
      * @param log progress messages
      * @return the report
      */
-    public static Report run(BenchOptions o, ai.djl.Device device, boolean pytorch, Path script, String python,
-            PrintStream log) {
+    public static Report run(
+            BenchOptions o, ai.djl.Device device, boolean pytorch, Path script, String python, PrintStream log) {
         try (NDManager root = NDManager.newBaseManager(device)) {
             Bench b = new Bench(o, log, root);
             try {
@@ -169,21 +183,43 @@ public final class Bench {
 
     private Report measure(boolean pytorch, Path script, String python) {
         List<String> header = new ArrayList<>();
-        header.add(String.format(Locale.ROOT, "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d` on %s.",
-                o.threads(), o.warmup(), o.iterations(), o.repeats(), LocalDate.now()));
-        header.add(String.format(Locale.ROOT, "Machine: %d cores visible to the JVM; cil4j on %s; engine %s %s (DJL %s); Java %s;"
-                + " LD_PRELOAD=%s.", Runtime.getRuntime().availableProcessors(), root.getDevice(), Engine.getInstance().getEngineName(),
-                Engine.getInstance().getVersion(), Engine.getDjlVersion(), System.getProperty("java.version"),
+        header.add(String.format(
+                Locale.ROOT,
+                "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d` on %s.",
+                o.threads(),
+                o.warmup(),
+                o.iterations(),
+                o.repeats(),
+                LocalDate.now()));
+        header.add(String.format(
+                Locale.ROOT,
+                "Machine: %d cores visible to the JVM; cil4j on %s; engine %s %s (DJL %s); Java %s;"
+                        + " LD_PRELOAD=%s.",
+                Runtime.getRuntime().availableProcessors(),
+                root.getDevice(),
+                Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion(),
+                Engine.getDjlVersion(),
+                System.getProperty("java.version"),
                 System.getenv().getOrDefault("LD_PRELOAD", "(none)")));
-        header.add(String.format(Locale.ROOT, "ResNet-32 on synthetic 32x32 RGB images; training batch %d with crop+flip+normalize, "
-                + "SGD momentum 0.9; phase 1 of %d + %d classes; inference batch %d. Images/s are medians over %d repeats of %d "
-                + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
-                o.batch(), OLD, NEW, o.evalBatch(), o.repeats(), o.iterations(), o.warmup()));
-        header.add("Notes: a training step's time includes the trainer's host-to-native batch copy (PyTorch's reference reuses one "
-                + "tensor and has no augmentation); the DR target step also passes as many reserved old samples through "
-                + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
-                + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
-                + "bytes already in memory (no JPEG decode or cache read).");
+        header.add(String.format(
+                Locale.ROOT,
+                "ResNet-32 on synthetic 32x32 RGB images; training batch %d with crop+flip+normalize, "
+                        + "SGD momentum 0.9; phase 1 of %d + %d classes; inference batch %d. Images/s are medians over %d repeats of %d "
+                        + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
+                o.batch(),
+                OLD,
+                NEW,
+                o.evalBatch(),
+                o.repeats(),
+                o.iterations(),
+                o.warmup()));
+        header.add(
+                "Notes: a training step's time includes the trainer's host-to-native batch copy (PyTorch's reference reuses one "
+                        + "tensor and has no augmentation); the DR target step also passes as many reserved old samples through "
+                        + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
+                        + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
+                        + "bytes already in memory (no JPEG decode or cache read).");
         List<Variant> variants = variants();
         List<Row> rows = new ArrayList<>();
         List<Ratio> ratios = new ArrayList<>();
@@ -205,12 +241,20 @@ public final class Bench {
                 double secs = fit(v, 1 + o.iterations());
                 peaks[i] = Math.max(peaks[i], MemoryProbe.peakRssMb());
                 ips.get(i).add(o.iterations() * o.batch() / secs);
-                log.printf(Locale.ROOT, "bench: repeat %d/%d %-10s %8.1f images/s%n", r + 1, o.repeats(), v.name(),
+                log.printf(
+                        Locale.ROOT,
+                        "bench: repeat %d/%d %-10s %8.1f images/s%n",
+                        r + 1,
+                        o.repeats(),
+                        v.name(),
                         o.iterations() * o.batch() / secs);
             }
         }
         for (int i = 0; i < variants.size(); i++) {
-            rows.add(new Row("train step, " + variants.get(i).name() + " (batch " + o.batch() + ")", Stats.of(ips.get(i)), peaks[i]));
+            rows.add(new Row(
+                    "train step, " + variants.get(i).name() + " (batch " + o.batch() + ")",
+                    Stats.of(ips.get(i)),
+                    peaks[i]));
         }
         double[] targets = {Double.NaN, 1.35, 1.35, 1.40, Double.NaN};
         for (int i = 1; i < variants.size(); i++) {
@@ -220,7 +264,9 @@ public final class Bench {
             }
             Stats s = Stats.of(ratio);
             boolean hasTarget = !Double.isNaN(targets[i]);
-            ratios.add(new Ratio("step cost " + variants.get(i).name() + " / plain", s,
+            ratios.add(new Ratio(
+                    "step cost " + variants.get(i).name() + " / plain",
+                    s,
                     hasTarget ? String.format(Locale.ROOT, "<= %.2f", targets[i]) : "",
                     hasTarget ? s.median() <= targets[i] : null));
         }
@@ -231,9 +277,15 @@ public final class Bench {
         rows.add(evaluation(variants.get(0).net()));
         Row pipe = pipeline();
         rows.add(pipe);
-        ratios.add(new Ratio("data pipeline / plain train step (images/s)",
-                new Stats(pipe.ips().median() / plain.median(), pipe.ips().min() / plain.median(),
-                        pipe.ips().max() / plain.median(), pipe.ips().n()), ">= 3", pipe.ips().median() / plain.median() >= 3));
+        ratios.add(new Ratio(
+                "data pipeline / plain train step (images/s)",
+                new Stats(
+                        pipe.ips().median() / plain.median(),
+                        pipe.ips().min() / plain.median(),
+                        pipe.ips().max() / plain.median(),
+                        pipe.ips().n()),
+                ">= 3",
+                pipe.ips().median() / plain.median() >= 3));
         Row[] loads = folderLoads();
         rows.add(loads[0]);
         rows.add(loads[1]);
@@ -242,7 +294,8 @@ public final class Bench {
             speedups.add(loadPairs.get(r)[1] / loadPairs.get(r)[0]);
         }
         Stats sp = Stats.of(speedups);
-        ratios.add(new Ratio("JPEG folder: second load (cache) / first load (decode), images/s", sp, ">= 10", sp.median() >= 10));
+        ratios.add(new Ratio(
+                "JPEG folder: second load (cache) / first load (decode), images/s", sp, ">= 10", sp.median() >= 10));
 
         if (pytorch) {
             log.println("bench: running the PyTorch reference");
@@ -252,12 +305,14 @@ public final class Bench {
                 header.add("PyTorch reference skipped: " + why + ".");
                 log.println("bench: PyTorch reference skipped: " + why);
             } else {
-                header.add("PyTorch reference: bench/pytorch_resnet32.py with torch " + ref.version() + " (" + ref.python()
-                        + "), run as a subprocess right after the cil4j measurements, without LD_PRELOAD.");
+                header.add(
+                        "PyTorch reference: bench/pytorch_resnet32.py with torch " + ref.version() + " (" + ref.python()
+                                + "), run as a subprocess right after the cil4j measurements, without LD_PRELOAD.");
                 Stats pt = Stats.of(ref.train());
                 Stats pi = Stats.of(ref.infer());
                 rows.add(new Row("PyTorch train step, plain CE (batch " + o.batch() + ")", pt, ref.trainPeakMb()));
-                rows.add(new Row("PyTorch inference, features + logits (batch " + o.evalBatch() + ")", pi, ref.inferPeakMb()));
+                rows.add(new Row(
+                        "PyTorch inference, features + logits (batch " + o.evalBatch() + ")", pi, ref.inferPeakMb()));
                 ratios.add(ratioOfMedians("cil4j / PyTorch, plain train step", plain, pt, 0.9));
                 ratios.add(ratioOfMedians("cil4j / PyTorch, inference", infer.ips(), pi, 0.9));
             }
@@ -270,8 +325,11 @@ public final class Bench {
     /** Ratio of medians; the spread is the worst and best pairing of the two ranges. */
     private static Ratio ratioOfMedians(String name, Stats a, Stats b, double atLeast) {
         double m = a.median() / b.median();
-        return new Ratio(name, new Stats(m, a.min() / b.max(), a.max() / b.min(), Math.min(a.n(), b.n())),
-                String.format(Locale.ROOT, ">= %.2f", atLeast), m >= atLeast);
+        return new Ratio(
+                name,
+                new Stats(m, a.min() / b.max(), a.max() / b.min(), Math.min(a.n(), b.n())),
+                String.format(Locale.ROOT, ">= %.2f", atLeast),
+                m >= atLeast);
     }
 
     /**
@@ -280,8 +338,11 @@ public final class Bench {
      */
     List<Variant> variants() {
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
-        return List.of(variant("plain CE", "finetune", linear), variant("LwF", "lwf", linear),
-                variant("iCaRL", "icarl", linear), variant("LUCIR", "lucir", new ModelConfig("resnet32", false, "cosine")),
+        return List.of(
+                variant("plain CE", "finetune", linear),
+                variant("LwF", "lwf", linear),
+                variant("iCaRL", "icarl", linear),
+                variant("LUCIR", "lucir", new ModelConfig("resnet32", false, "cosine")),
                 variant("DR target", "dr", linear));
     }
 
@@ -300,8 +361,17 @@ public final class Bench {
             labels[i] = i % CLASSES; // every class present: herding, reserved samples and imprinting need each
         }
         n.addHead(OLD);
-        PhaseContext first = new PhaseContext(0, scenario, n, probe, recipe(), new Trainer(root, norm, 0.9, 11, TrainListener.NONE),
-                root, 1, new ArrayList<>(), (t, st, sc, p, i) -> List.of());
+        PhaseContext first = new PhaseContext(
+                0,
+                scenario,
+                n,
+                probe,
+                recipe(),
+                new Trainer(root, norm, 0.9, 11, TrainListener.NONE),
+                root,
+                1,
+                new ArrayList<>(),
+                (t, st, sc, p, i) -> List.of());
         m.train(first);
         m.afterPhase(first);
         n.addHead(NEW);
@@ -354,20 +424,45 @@ public final class Bench {
             }
         };
         boolean[] timed = {false};
-        PhaseContext ctx = new PhaseContext(1, scenario, v.net(), v.probe(), recipe(), new Trainer(root, norm, 0.9, 11, timer),
-                root, 1, new ArrayList<>(), (t, st, sc, p, i) -> {
+        PhaseContext ctx = new PhaseContext(
+                1,
+                scenario,
+                v.net(),
+                v.probe(),
+                recipe(),
+                new Trainer(root, norm, 0.9, 11, timer),
+                root,
+                1,
+                new ArrayList<>(),
+                (t, st, sc, p, i) -> {
                     if (!st.name().equals("train") || timed[0]) {
                         return List.of();
                     }
                     timed[0] = true;
-                    ImageDataset data = dataset(batches * o.batch(), IntStream.of(st.data().labels()).distinct().toArray());
-                    return t.fit(new Stage("bench", st.net(), data, st.groups(), st.loss(), 1, List.of(), 1.0, o.batch(),
-                            Augment.CIFAR, st.secondary(), st.secondaryBatchSize()), sc, p);
+                    ImageDataset data = dataset(
+                            batches * o.batch(),
+                            IntStream.of(st.data().labels()).distinct().toArray());
+                    return t.fit(
+                            new Stage(
+                                    "bench",
+                                    st.net(),
+                                    data,
+                                    st.groups(),
+                                    st.loss(),
+                                    1,
+                                    List.of(),
+                                    1.0,
+                                    o.batch(),
+                                    Augment.CIFAR,
+                                    st.secondary(),
+                                    st.secondaryBatchSize()),
+                            sc,
+                            p);
                 });
         v.method().train(ctx);
         if (!timed[0] || seen[0] != batches) {
-            throw new IllegalStateException(v.registered() + ": expected a stage named train of " + batches + " steps, saw "
-                    + (timed[0] ? seen[0] + " steps" : "none"));
+            throw new IllegalStateException(v.registered() + ": expected a stage named train of " + batches
+                    + " steps, saw " + (timed[0] ? seen[0] + " steps" : "none"));
         }
         return batches < 2 ? Double.NaN : (stamps[batches - 1] - stamps[0]) / 1e9;
     }
@@ -419,7 +514,15 @@ public final class Bench {
             }
         }
         if (o.warmup() > 0) {
-            Evaluator.evaluate(root, net, dataset(o.warmup() * o.evalBatch(), 0, CLASSES), scenario, 1, norm, o.evalBatch(), means);
+            Evaluator.evaluate(
+                    root,
+                    net,
+                    dataset(o.warmup() * o.evalBatch(), 0, CLASSES),
+                    scenario,
+                    1,
+                    norm,
+                    o.evalBatch(),
+                    means);
         }
         ImageDataset test = dataset(o.iterations() * o.evalBatch(), 0, CLASSES);
         List<Double> ips = new ArrayList<>();
@@ -431,7 +534,8 @@ public final class Bench {
             ips.add(test.size() / ((System.nanoTime() - t0) / 1e9));
             peak = Math.max(peak, MemoryProbe.peakRssMb());
         }
-        return new Row("evaluation: features + logits + NME (Evaluator, batch " + o.evalBatch() + ")", Stats.of(ips), peak);
+        return new Row(
+                "evaluation: features + logits + NME (Evaluator, batch " + o.evalBatch() + ")", Stats.of(ips), peak);
     }
 
     /** BatchStream with the CIFAR augmentation, drained as fast as it produces. */
@@ -452,8 +556,10 @@ public final class Bench {
             ips.add(n / ((System.nanoTime() - t0) / 1e9));
             peak = Math.max(peak, MemoryProbe.peakRssMb());
         }
-        return new Row("data pipeline: BatchStream crop+flip+normalize, one producer thread (batch " + o.batch() + ")",
-                Stats.of(ips), peak);
+        return new Row(
+                "data pipeline: BatchStream crop+flip+normalize, one producer thread (batch " + o.batch() + ")",
+                Stats.of(ips),
+                peak);
     }
 
     /** First-load and second-load images/s of each repeat, paired. */
@@ -473,17 +579,19 @@ public final class Bench {
             dir = java.nio.file.Files.createTempDirectory("cil4j-bench-jpeg");
             SplittableRandom rnd = new SplittableRandom(7);
             for (int c = 0; c < classes; c++) {
-                Path cls = java.nio.file.Files.createDirectories(dir.resolve("train").resolve(String.format("n%08d", c)));
+                Path cls = java.nio.file.Files.createDirectories(
+                        dir.resolve("train").resolve(String.format("n%08d", c)));
                 for (int i = 0; i < perClass; i++) {
-                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 64,
-                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    java.awt.image.BufferedImage img =
+                            new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
                     for (int y = 0; y < 64; y++) {
                         for (int x = 0; x < 64; x++) {
                             int v = (x * (c + 3) + y * (i + 1) + rnd.nextInt(64)) & 0xff;
                             img.setRGB(x, y, (v << 16) | (((v + 85) & 0xff) << 8) | ((v * 3) & 0xff));
                         }
                     }
-                    javax.imageio.ImageIO.write(img, "jpg", cls.resolve(i + ".JPEG").toFile());
+                    javax.imageio.ImageIO.write(
+                            img, "jpg", cls.resolve(i + ".JPEG").toFile());
                 }
             }
         } catch (java.io.IOException e) {
@@ -501,12 +609,18 @@ public final class Bench {
                     org.cil4j.data.DecodedCache cache = new org.cil4j.data.DecodedCache(cacheDir);
                     MemoryProbe.resetPeak();
                     long t0 = System.nanoTime();
-                    new org.cil4j.data.ImageFolderLoader(32, 32).withThreads(o.threads()).withCache(cache).load(dir, "train");
+                    new org.cil4j.data.ImageFolderLoader(32, 32)
+                            .withThreads(o.threads())
+                            .withCache(cache)
+                            .load(dir, "train");
                     double a = n / ((System.nanoTime() - t0) / 1e9);
                     peak1 = Math.max(peak1, MemoryProbe.peakRssMb());
                     MemoryProbe.resetPeak();
                     t0 = System.nanoTime();
-                    new org.cil4j.data.ImageFolderLoader(32, 32).withThreads(o.threads()).withCache(cache).load(dir, "train");
+                    new org.cil4j.data.ImageFolderLoader(32, 32)
+                            .withThreads(o.threads())
+                            .withCache(cache)
+                            .load(dir, "train");
                     double b = n / ((System.nanoTime() - t0) / 1e9);
                     peak2 = Math.max(peak2, MemoryProbe.peakRssMb());
                     first.add(a);
@@ -522,8 +636,10 @@ public final class Bench {
             deleteTree(dir);
         }
         String what = "JPEG folder of " + n + " 64x64 images resized to 32x32, " + o.threads() + " decode thread(s), ";
-        return new Row[] {new Row(what + "first load: decode and fill the cache", Stats.of(first), peak1),
-            new Row(what + "second load: from the decoded cache", Stats.of(second), peak2)};
+        return new Row[] {
+            new Row(what + "first load: decode and fill the cache", Stats.of(first), peak1),
+            new Row(what + "second load: from the decoded cache", Stats.of(second), peak2)
+        };
     }
 
     private static void deleteTree(Path p) {

@@ -14,7 +14,8 @@ public record BenchOptions(int threads, int warmup, int iterations, int repeats,
     /** Checks the values. */
     public BenchOptions {
         if (threads < 1 || warmup < 0 || iterations < 1 || repeats < 1 || batch < 2 || evalBatch < 1) {
-            throw new org.cil4j.CilException("bench needs threads >= 1, warmup >= 0, iterations >= 1, repeats >= 1, batch >= 2");
+            throw new org.cil4j.CilException(
+                    "bench needs threads >= 1, warmup >= 0, iterations >= 1, repeats >= 1, batch >= 2");
         }
     }
 }

@@ -24,7 +24,12 @@ final class PyTorchReference {
      * @param inferPeakMb peak RSS during inference
      * @param python the interpreter used
      */
-    record Result(String version, List<Double> train, List<Double> infer, long trainPeakMb, long inferPeakMb,
+    record Result(
+            String version,
+            List<Double> train,
+            List<Double> infer,
+            long trainPeakMb,
+            long inferPeakMb,
             String python) {}
 
     private PyTorchReference() {}
@@ -47,10 +52,23 @@ final class PyTorchReference {
             why.append("no python3 that imports torch (install Debian's python3-torch)");
             return null;
         }
-        List<String> cmd = List.of(py, s.toString(), "--threads", Integer.toString(o.threads()),
-                "--warmup", Integer.toString(o.warmup()), "--iterations", Integer.toString(o.iterations()),
-                "--repeats", Integer.toString(o.repeats()), "--batch", Integer.toString(o.batch()),
-                "--eval-batch", Integer.toString(o.evalBatch()), "--classes", Integer.toString(Bench.CLASSES));
+        List<String> cmd = List.of(
+                py,
+                s.toString(),
+                "--threads",
+                Integer.toString(o.threads()),
+                "--warmup",
+                Integer.toString(o.warmup()),
+                "--iterations",
+                Integer.toString(o.iterations()),
+                "--repeats",
+                Integer.toString(o.repeats()),
+                "--batch",
+                Integer.toString(o.batch()),
+                "--eval-batch",
+                Integer.toString(o.evalBatch()),
+                "--classes",
+                Integer.toString(Bench.CLASSES));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             // The reference runs with the system allocator: do not hand it our tcmalloc preload.
@@ -58,16 +76,25 @@ final class PyTorchReference {
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                why.append(py).append(" ").append(s).append(" failed (exit ").append(p.isAlive() ? "timeout" : p.exitValue()).append(")");
+                why.append(py)
+                        .append(" ")
+                        .append(s)
+                        .append(" failed (exit ")
+                        .append(p.isAlive() ? "timeout" : p.exitValue())
+                        .append(")");
                 p.destroyForcibly();
                 return null;
             }
             String last = out.strip();
             last = last.substring(last.lastIndexOf('\n') + 1);
             JsonNode j = new ObjectMapper().readTree(last);
-            return new Result(j.get("torch").asText() + ", " + j.get("threads").asInt() + " threads",
-                    list(j.get("train")), list(j.get("infer")), j.get("train_peak_mb").asLong(),
-                    j.get("infer_peak_mb").asLong(), py);
+            return new Result(
+                    j.get("torch").asText() + ", " + j.get("threads").asInt() + " threads",
+                    list(j.get("train")),
+                    list(j.get("infer")),
+                    j.get("train_peak_mb").asLong(),
+                    j.get("infer_peak_mb").asLong(),
+                    py);
         } catch (IOException e) {
             why.append("could not run ").append(py).append(": ").append(e.getMessage());
             return null;
@@ -99,7 +126,9 @@ final class PyTorchReference {
     private static String findPython() {
         for (String py : List.of("python3", "/usr/bin/python3")) {
             try {
-                Process p = new ProcessBuilder(py, "-c", "import torch").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(py, "-c", "import torch")
+                        .redirectErrorStream(true)
+                        .start();
                 p.getInputStream().readAllBytes();
                 if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return py;

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cil bench}: training, inference and data throughput, beside a PyTorch reference. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        subcommands = BenchServeCommand.class,
         description = "Measure ResNet-32 training steps (plain and per method), inference, NME evaluation and the data "
                 + "pipeline on synthetic 32x32 images, next to PyTorch on the same machine; print a Markdown table.")
 public final class BenchCommand implements Callable<Integer> {
@@ -36,17 +39,24 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "also write the Markdown table to this file (e.g. docs/BENCHMARKS.md)")
     Path out;
 
-    @Option(names = "--device", description = "cpu, gpu or auto for cil4j's side (default: ${DEFAULT-VALUE}; gpu needs the"
-            + " GPU build, README \"On a GPU\")")
+    @Option(
+            names = "--device",
+            description = "cpu, gpu or auto for cil4j's side (default: ${DEFAULT-VALUE}; gpu needs the"
+                    + " GPU build, README \"On a GPU\")")
     String device = "cpu";
 
     @Option(names = "--skip-pytorch", description = "do not run the PyTorch reference")
     boolean skipPytorch;
 
-    @Option(names = "--python", description = "Python interpreter with torch (default: python3 or /usr/bin/python3, whichever imports torch)")
+    @Option(
+            names = "--python",
+            description =
+                    "Python interpreter with torch (default: python3 or /usr/bin/python3, whichever imports torch)")
     String python;
 
-    @Option(names = "--pytorch-script", description = "the reference script (default: bench/pytorch_resnet32.py found upwards from here)")
+    @Option(
+            names = "--pytorch-script",
+            description = "the reference script (default: bench/pytorch_resnet32.py found upwards from here)")
     Path script;
 
     @Override

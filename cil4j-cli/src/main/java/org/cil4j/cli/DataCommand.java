@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cil data fetch NAME} downloads an official dataset archive; {@code cil data export} writes images as PNG. */
-@Command(name = "data", mixinStandardHelpOptions = true, description = "Manage datasets.",
+@Command(
+        name = "data",
+        mixinStandardHelpOptions = true,
+        description = "Manage datasets.",
         subcommands = {DataCommand.Fetch.class, DataCommand.Export.class})
 public final class DataCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -20,7 +23,9 @@ public final class DataCommand implements Runnable {
     }
 
     /** Downloads and checks an official archive. */
-    @Command(name = "fetch", mixinStandardHelpOptions = true,
+    @Command(
+            name = "fetch",
+            mixinStandardHelpOptions = true,
             description = "Download cifar10, cifar100 or fashion-mnist from the official site and verify checksums.")
     public static final class Fetch implements Callable<Integer> {
         @Parameters(index = "0", description = "cifar10, cifar100 or fashion-mnist")
@@ -39,7 +44,9 @@ public final class DataCommand implements Runnable {
     }
 
     /** Writes images of a dataset as PNG files, one folder per class (to upload to {@code cil serve}). */
-    @Command(name = "export", mixinStandardHelpOptions = true,
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
             description = "Write images of a dataset as PNG files in OUT/<class>/, e.g. to upload them to 'cil serve'.")
     public static final class Export implements Callable<Integer> {
         @Parameters(index = "0", description = "dataset name (see 'cil datasets')")
@@ -51,7 +58,10 @@ public final class DataCommand implements Runnable {
         @Option(names = "--split", defaultValue = "train", description = "train or test (default: ${DEFAULT-VALUE})")
         String split;
 
-        @Option(names = "--per-class", defaultValue = "100", description = "images per class (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--per-class",
+                defaultValue = "100",
+                description = "images per class (default: ${DEFAULT-VALUE})")
         int perClass;
 
         @Option(names = "--classes", split = ",", description = "class names to export (default: all)")
@@ -74,7 +84,8 @@ public final class DataCommand implements Runnable {
             if (classes != null) {
                 for (String c : classes) {
                     if (!names.contains(c)) {
-                        throw new org.cil4j.CilException("--classes: " + name + " has no class '" + c + "'; it has " + names);
+                        throw new org.cil4j.CilException(
+                                "--classes: " + name + " has no class '" + c + "'; it has " + names);
                     }
                 }
             }
@@ -87,7 +98,10 @@ public final class DataCommand implements Runnable {
                 }
                 Path dir = out.resolve(names.get(y).replaceAll("[^A-Za-z0-9._-]", "_"));
                 java.nio.file.Files.createDirectories(dir);
-                javax.imageio.ImageIO.write(org.cil4j.data.ImageBytes.image(d, i), "png", dir.resolve(String.format("%05d.png", written[y])).toFile());
+                javax.imageio.ImageIO.write(
+                        org.cil4j.data.ImageBytes.image(d, i),
+                        "png",
+                        dir.resolve(String.format("%05d.png", written[y])).toFile());
                 written[y]++;
                 total++;
             }

@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
  * setting fine-tuning, LwF and D+R. The accuracy tables (average incremental accuracy and
  * forgetting) and the report's figures come at the end.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run the talk's methods against the baselines on fmnist-5x2: fine-tuning, iCaRL, LUCIR and joint "
                 + "training (multi-class), fine-tuning, LwF and D+R (multi-task).")
 public final class DemoCommand implements Callable<Integer> {
@@ -40,7 +42,9 @@ public final class DemoCommand implements Callable<Integer> {
     static final List<DemoRun> RUNS = List.of(
             new DemoRun("finetune", "multi-class", List.of("method.name=\"finetune\"")),
             new DemoRun("icarl", "multi-class", List.of("method.name=\"icarl\"")),
-            new DemoRun("lucir", "multi-class",
+            new DemoRun(
+                    "lucir",
+                    "multi-class",
                     List.of("method.name=\"lucir\"", "model.classifier=\"cosine\"", "model.lastRelu=false")),
             new DemoRun("joint", "multi-class", List.of("method.name=\"joint\"")),
             new DemoRun("finetune", "multi-task", List.of("method.name=\"finetune\"")),
@@ -59,8 +63,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print a line per epoch")
     boolean verbose;
 
-    @Option(names = "--full", description = "train on all 6,000 images per class (the whole fmnist-5x2 protocol, "
-            + "about three times longer) instead of " + QUICK_PER_CLASS + " drawn with the seed")
+    @Option(
+            names = "--full",
+            description = "train on all 6,000 images per class (the whole fmnist-5x2 protocol, "
+                    + "about three times longer) instead of " + QUICK_PER_CLASS + " drawn with the seed")
     boolean full;
 
     /** Training images per class in the quick demo: about five minutes on 2 cores for all seven runs. */
@@ -68,7 +74,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path base = out != null ? out
+        Path base = out != null
+                ? out
                 : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Path cfgFile = Files.createTempFile("fmnist-5x2", ".json");
         try (InputStream in = DemoCommand.class.getResourceAsStream("/configs/fmnist-5x2.json")) {
@@ -100,8 +107,11 @@ public final class DemoCommand implements Callable<Integer> {
                     s.addAll(sets);
                     ExperimentConfig cfg = ConfigLoader.load(cfgFile, s);
                     System.err.printf("== %s, %s%n", run.name(), setting);
-                    RunResult r = new Experiment(cfg).output(base.resolve(setting).resolve(run.name()))
-                            .listener(verbose ? new Progress() : TrainListener.NONE).command("cil demo").run();
+                    RunResult r = new Experiment(cfg)
+                            .output(base.resolve(setting).resolve(run.name()))
+                            .listener(verbose ? new Progress() : TrainListener.NONE)
+                            .command("cil demo")
+                            .run();
                     results.add(r);
                 }
                 if (results.isEmpty()) {
@@ -110,7 +120,9 @@ public final class DemoCommand implements Callable<Integer> {
                 int perClass = results.get(0).config().scenario().trainPerClass();
                 table.add("fmnist-5x2" + (perClass == 0 ? "" : " (" + perClass + " training images per class)") + ", "
                         + setting + ": accuracy (%) after each phase, "
-                        + (setting.equals("multi-task") ? "task-aware (the oracle picks the head)" : "task-agnostic (one classifier, no oracle)")
+                        + (setting.equals("multi-task")
+                                ? "task-aware (the oracle picks the head)"
+                                : "task-agnostic (one classifier, no oracle)")
                         + "\n\n" + Tables.compare("method", results, setting.equals("multi-task")));
             }
         } finally {

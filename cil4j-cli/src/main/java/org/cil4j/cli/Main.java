@@ -12,8 +12,20 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Class-incremental and lifelong learning on the JVM.",
-        subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, CompareCommand.class, SweepCommand.class, ScoreCommand.class, MethodsCommand.class, DatasetsCommand.class, BenchCommand.class, ServeCommand.class,
-            DataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            DemoCommand.class,
+            ReportCommand.class,
+            CompareCommand.class,
+            SweepCommand.class,
+            ScoreCommand.class,
+            MethodsCommand.class,
+            DatasetsCommand.class,
+            BenchCommand.class,
+            ServeCommand.class,
+            DataCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,8 +46,9 @@ public final class Main implements Runnable {
             code = execute(args);
         } catch (OutOfMemoryError e) {
             // the launcher caps the heap (-Xmx2g) to keep resident memory low; big datasets need more
-            System.err.printf("error: the JVM ran out of heap memory (%d MiB allowed): %s. Datasets and exemplars live on the"
-                    + " Java heap; allow more with CIL4J_JAVA_OPTS=-Xmx8g ./cil ...%n",
+            System.err.printf(
+                    "error: the JVM ran out of heap memory (%d MiB allowed): %s. Datasets and exemplars live on the"
+                            + " Java heap; allow more with CIL4J_JAVA_OPTS=-Xmx8g ./cil ...%n",
                     Runtime.getRuntime().maxMemory() >> 20, e.getMessage());
             code = 1;
         }

@@ -22,8 +22,16 @@ final class Progress implements TrainListener {
             return;
         }
         lastDraw = now;
-        System.err.printf(Locale.ROOT, "\rphase %d %s epoch %d/%d batch %d/%d loss %.4f   ", phase + 1, stage, epoch,
-                epochs, batch, batches, loss);
+        System.err.printf(
+                Locale.ROOT,
+                "\rphase %d %s epoch %d/%d batch %d/%d loss %.4f   ",
+                phase + 1,
+                stage,
+                epoch,
+                epochs,
+                batch,
+                batches,
+                loss);
         System.err.flush();
     }
 
@@ -35,8 +43,18 @@ final class Progress implements TrainListener {
         double eta = r.seconds() * (r.epochs() - r.epoch());
         StringBuilder losses = new StringBuilder();
         r.losses().forEach((k, v) -> losses.append(String.format(Locale.ROOT, " %s=%.4f", k, v)));
-        System.err.printf(Locale.ROOT, "phase %d %-8s epoch %d/%d lr %.4g%s acc %.1f%% %.0f img/s %.1fs, stage ETA %.0fs%n",
-                r.phase() + 1, r.stage(), r.epoch(), r.epochs(), r.lr(), losses, r.trainAccuracy(),
-                r.imagesPerSecond(), r.seconds(), eta);
+        System.err.printf(
+                Locale.ROOT,
+                "phase %d %-8s epoch %d/%d lr %.4g%s acc %.1f%% %.0f img/s %.1fs, stage ETA %.0fs%n",
+                r.phase() + 1,
+                r.stage(),
+                r.epoch(),
+                r.epochs(),
+                r.lr(),
+                losses,
+                r.trainAccuracy(),
+                r.imagesPerSecond(),
+                r.seconds(),
+                eta);
     }
 }

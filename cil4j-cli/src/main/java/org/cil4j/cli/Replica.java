@@ -30,36 +30,63 @@ record Replica(int index, Process process, int port, Optional<String> token) imp
     private static final Pattern LISTENING = Pattern.compile("^cil serve: http://localhost:(\\d+)/");
     private static final Pattern TOKEN = Pattern.compile("^admin token \\(shown once, keep it\\): (\\S+)");
 
-    static Replica start(Path home, String db, int index, int threads, int maxBatch, long maxDelayMs) throws IOException {
+    static Replica start(Path home, String db, int index, int threads, int maxBatch, long maxDelayMs)
+            throws IOException {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--home", home.toString(), "--port", "0", "--host", "127.0.0.1", "--db", db,
-                "--threads", Integer.toString(threads), "--max-batch", Integer.toString(maxBatch), "--max-delay-ms",
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "serve",
+                "--home",
+                home.toString(),
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+                "--db",
+                db,
+                "--threads",
+                Integer.toString(threads),
+                "--max-batch",
+                Integer.toString(maxBatch),
+                "--max-delay-ms",
                 Long.toString(maxDelayMs)));
         Path log = home.resolve("replica-" + (index + 1) + ".log");
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         CompletableFuture<String> token = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    Files.writeString(log, line + System.lineSeparator(), StandardCharsets.UTF_8,
-                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-                    Matcher t = TOKEN.matcher(line);
-                    if (t.find()) {
-                        token.complete(t.group(1));
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            Files.writeString(
+                                    log,
+                                    line + System.lineSeparator(),
+                                    StandardCharsets.UTF_8,
+                                    java.nio.file.StandardOpenOption.CREATE,
+                                    java.nio.file.StandardOpenOption.APPEND);
+                            Matcher t = TOKEN.matcher(line);
+                            if (t.find()) {
+                                token.complete(t.group(1));
+                            }
+                            Matcher m = LISTENING.matcher(line);
+                            if (m.find()) {
+                                token.complete(null); // no token line came before it: not the first start
+                                port.complete(Integer.parseInt(m.group(1)));
+                            }
+                        }
+                    } catch (IOException e) {
+                        port.completeExceptionally(e);
                     }
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        token.complete(null); // no token line came before it: not the first start
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException e) {
-                port.completeExceptionally(e);
-            }
-            port.completeExceptionally(new IOException("the replica ended"));
-        }, "cil4j-replica-" + (index + 1));
+                    port.completeExceptionally(new IOException("the replica ended"));
+                },
+                "cil4j-replica-" + (index + 1));
         reader.setDaemon(true);
         reader.start();
         try {

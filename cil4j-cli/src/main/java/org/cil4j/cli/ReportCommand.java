@@ -10,19 +10,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cil report}: an HTML page, figures and tables from result folders. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
         description = "Write an HTML report (self-contained), PNG/SVG figures and Markdown/CSV tables of runs. "
                 + "Runs of different scenarios are shown in separate sections.")
 public final class ReportCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "RUN_DIR",
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "RUN_DIR",
             description = "run folders (holding results.json), or folders of them")
     List<Path> runs;
 
     @Option(names = "--out", description = "output folder (default: ${DEFAULT-VALUE})", defaultValue = "report")
     Path out;
 
-    @Option(names = "--vary", paramLabel = "KEY", description = "also plot and tabulate old- and new-phase accuracy against"
-            + " this config key's value across the runs of a scenario (e.g. method.params.reservedPerClass)")
+    @Option(
+            names = "--vary",
+            paramLabel = "KEY",
+            description = "also plot and tabulate old- and new-phase accuracy against"
+                    + " this config key's value across the runs of a scenario (e.g. method.params.reservedPerClass)")
     String vary;
 
     @Override

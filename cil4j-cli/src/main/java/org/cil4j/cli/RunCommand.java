@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cil run}: one experiment from a config file and/or flags. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Run one experiment. Flags override the config file; --set overrides any key.")
 public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", description = "experiment config (JSON), e.g. configs/fmnist-5x2.json")
@@ -56,17 +58,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output folder for results.json, epochs.jsonl and checkpoints")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "OUT", description = "continue the run in OUT from its newest checkpoint,"
-            + " with the config saved there")
+    @Option(
+            names = "--resume",
+            paramLabel = "OUT",
+            description = "continue the run in OUT from its newest checkpoint," + " with the config saved there")
     Path resume;
 
-    @Option(names = "--base-from", paramLabel = "RUN", description = "load the first phase's network from RUN (a run"
-            + " folder, or a checkpoint taken after phase 1) instead of training it; refused when RUN trained its first"
-            + " phase differently (config key baseFrom)")
+    @Option(
+            names = "--base-from",
+            paramLabel = "RUN",
+            description = "load the first phase's network from RUN (a run"
+                    + " folder, or a checkpoint taken after phase 1) instead of training it; refused when RUN trained its first"
+                    + " phase differently (config key baseFrom)")
     Path baseFrom;
 
-    @Option(names = "--force", description = "with --resume: continue even though the config changed; with"
-            + " --base-from: load the base even though it was trained differently")
+    @Option(
+            names = "--force",
+            description = "with --resume: continue even though the config changed; with"
+                    + " --base-from: load the base even though it was trained differently")
     boolean force;
 
     @Option(names = "--quiet", description = "no progress line")
@@ -75,7 +84,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (resume != null) {
-            if (out != null && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
+            if (out != null
+                    && !out.toAbsolutePath()
+                            .normalize()
+                            .equals(resume.toAbsolutePath().normalize())) {
                 throw new CilException("--resume " + resume + " continues in its own folder; drop --out " + out);
             }
             out = resume;
@@ -90,8 +102,16 @@ public final class RunCommand implements Callable<Integer> {
             exp.resume(force);
         }
         exp.forceBase(force);
-        RunResult r = exp.output(out).listener(quiet ? org.cil4j.train.TrainListener.NONE : new Progress())
-                .command("cil run " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of())))
+        RunResult r = exp.output(out)
+                .listener(quiet ? org.cil4j.train.TrainListener.NONE : new Progress())
+                .command("cil run "
+                        + String.join(
+                                " ",
+                                ProcessHandle.current()
+                                        .info()
+                                        .arguments()
+                                        .map(List::of)
+                                        .orElse(List.of())))
                 .run();
         System.out.println(Tables.run(r));
         System.out.println("results: " + out.resolve("results.json"));
@@ -99,13 +119,19 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     ExperimentConfig resolve() {
-        ObjectNode tree = config != null ? ConfigLoader.readTree(config)
+        ObjectNode tree = config != null
+                ? ConfigLoader.readTree(config)
                 : resume != null ? Experiment.savedConfig(resume) : ConfigLoader.MAPPER.createObjectNode();
         dropOtherMethodsParams(tree);
         List<String> all = new ArrayList<>();
         add(all, "method.name", method == null ? null : '"' + method + '"');
         add(all, "data.dataset", dataset == null ? null : '"' + dataset + '"');
-        add(all, "data.dir", dataDir == null ? null : ConfigLoader.MAPPER.valueToTree(dataDir).toString());
+        add(
+                all,
+                "data.dir",
+                dataDir == null
+                        ? null
+                        : ConfigLoader.MAPPER.valueToTree(dataDir).toString());
         add(all, "scenario.setting", setting == null ? null : '"' + setting + '"');
         add(all, "scenario.base", base);
         add(all, "scenario.increment", increment);
@@ -113,16 +139,27 @@ public final class RunCommand implements Callable<Integer> {
         add(all, "seed", seed);
         add(all, "device", device == null ? null : '"' + device + '"');
         add(all, "threads", threads);
-        add(all, "baseFrom", baseFrom == null ? null : ConfigLoader.MAPPER.valueToTree(baseFrom.toString()).toString());
+        add(
+                all,
+                "baseFrom",
+                baseFrom == null
+                        ? null
+                        : ConfigLoader.MAPPER.valueToTree(baseFrom.toString()).toString());
         all.addAll(sets);
         for (String s : all) {
             ConfigLoader.set(tree, s);
         }
-        if (!tree.has("data") || !(tree.get("data").has("dataset") || tree.get("data").has("sequence"))) {
+        if (!tree.has("data")
+                || !(tree.get("data").has("dataset") || tree.get("data").has("sequence"))) {
             throw new CilException("no dataset: give --config FILE or --dataset NAME");
         }
-        return ConfigLoader.bind(tree, config != null ? config.toString()
-                : resume != null ? resume.resolve(Experiment.CONFIG_FILE).toString() : "command line");
+        return ConfigLoader.bind(
+                tree,
+                config != null
+                        ? config.toString()
+                        : resume != null
+                                ? resume.resolve(Experiment.CONFIG_FILE).toString()
+                                : "command line");
     }
 
     /**
@@ -131,12 +168,15 @@ public final class RunCommand implements Callable<Integer> {
      * method.params.k=v} still applies to M).
      */
     private void dropOtherMethodsParams(ObjectNode tree) {
-        if (method == null || !(tree.get("method") instanceof ObjectNode m) || !m.has("params")
+        if (method == null
+                || !(tree.get("method") instanceof ObjectNode m)
+                || !m.has("params")
                 || method.equals(m.path("name").asText(null))) {
             return;
         }
-        System.err.println("cil: --method " + method + " replaces " + m.path("name").asText("the config's method")
-                + "; its method.params " + m.get("params") + " are not used");
+        System.err.println(
+                "cil: --method " + method + " replaces " + m.path("name").asText("the config's method")
+                        + "; its method.params " + m.get("params") + " are not used");
         m.remove("params");
     }
 

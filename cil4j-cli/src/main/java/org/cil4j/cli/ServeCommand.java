@@ -9,33 +9,54 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cil serve}: the service (see the README's walk-through). */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve classifiers that learn new classes over HTTP, under a storage budget.",
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve classifiers that learn new classes over HTTP, under a storage budget.",
             "Everything lives under --home: the SQLite database, the stored samples, the versions.",
-            "On the first start an admin token is printed once; keep it."})
+            "On the first start an admin token is printed once; keep it."
+        })
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--home", defaultValue = "cil-home", description = "the service's folder (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--home",
+            defaultValue = "cil-home",
+            description = "the service's folder (default: ${DEFAULT-VALUE})")
     Path home;
 
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default: ${DEFAULT-VALUE}; 0: any free one)")
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "TCP port (default: ${DEFAULT-VALUE}; 0: any free one)")
     int port;
 
-    @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--host",
+            defaultValue = "0.0.0.0",
+            description = "address to listen on (default: ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = "--db", description = "a jdbc:postgresql://host/db?user=..&password=.. URL instead of SQLite under --home")
+    @Option(
+            names = "--db",
+            description = "a jdbc:postgresql://host/db?user=..&password=.. URL instead of SQLite under --home")
     String db;
 
     @Option(names = "--threads", defaultValue = "0", description = "engine threads (0: one per core)")
     int threads;
 
-    @Option(names = "--max-batch", defaultValue = "64", description = "most images in one prediction batch (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-batch",
+            defaultValue = "64",
+            description = "most images in one prediction batch (default: ${DEFAULT-VALUE})")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "0",
-            description = "how long a batch waits after its first request for more (default: ${DEFAULT-VALUE}: none; requests"
-                    + " that arrive during a forward pass form the next batch anyway; a few ms raise the throughput of a"
-                    + " small network under heavy load)")
+    @Option(
+            names = "--max-delay-ms",
+            defaultValue = "0",
+            description =
+                    "how long a batch waits after its first request for more (default: ${DEFAULT-VALUE}: none; requests"
+                            + " that arrive during a forward pass form the next batch anyway; a few ms raise the throughput of a"
+                            + " small network under heavy load)")
     long maxDelayMs;
 
     @Override
@@ -50,9 +71,15 @@ public final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.log." + quiet, "warn");
         }
         Service.Limits d = Service.Limits.DEFAULT;
-        Service.Limits limits = new Service.Limits(d.maxImageBytes(), d.maxImagesPerRequest(), d.maxPixels(), maxBatch,
-                maxDelayMs, d.sweepSeconds());
-        CilServer server = CilServer.start(new CilServer.Options(home.toAbsolutePath(), port, host, db, threads, limits,
+        Service.Limits limits = new Service.Limits(
+                d.maxImageBytes(), d.maxImagesPerRequest(), d.maxPixels(), maxBatch, maxDelayMs, d.sweepSeconds());
+        CilServer server = CilServer.start(new CilServer.Options(
+                home.toAbsolutePath(),
+                port,
+                host,
+                db,
+                threads,
+                limits,
                 CilServer.Options.of(home, port).maxRequestBytes()));
         server.firstAdminToken().ifPresent(t -> {
             System.out.println("admin token (shown once, keep it): " + t);

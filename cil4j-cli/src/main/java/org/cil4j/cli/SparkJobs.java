@@ -40,9 +40,12 @@ public interface SparkJobs {
      * @throws CilException saying how to build it when there is none
      */
     static SparkJobs load() {
-        return ServiceLoader.load(SparkJobs.class).findFirst().orElseThrow(() -> new CilException(
-                "this needs the cil4j-spark module, which is not on the class path: build it with"
-                        + " './mvnw -B -DskipTests package -pl cil4j-spark -am' (./cil does, and adds it), or build the jar"
-                        + " for spark-submit with -Pspark-submit (README, 'Sweeps and scoring on Apache Spark')"));
+        return ServiceLoader.load(SparkJobs.class)
+                .findFirst()
+                .orElseThrow(
+                        () -> new CilException(
+                                "this needs the cil4j-spark module, which is not on the class path: build it with"
+                                        + " './mvnw -B -DskipTests package -pl cil4j-spark -am' (./cil does, and adds it), or build the jar"
+                                        + " for spark-submit with -Pspark-submit (README, 'Sweeps and scoring on Apache Spark')"));
     }
 }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
  * (from scratch when it has none, or when its config changed since); a run that {@code
  * runPhases} stopped is taken further when the sweep raises it.
  */
-@Command(name = "sweep", mixinStandardHelpOptions = true,
+@Command(
+        name = "sweep",
+        mixinStandardHelpOptions = true,
         description = "Run a grid of experiments (base config x axes), skipping complete runs, then write the "
                 + "report and print the comparison.")
 public final class SweepCommand implements Callable<Integer> {
@@ -36,14 +38,19 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print a line per epoch")
     boolean verbose;
 
-    @Option(names = "--spark", paramLabel = "MASTER", description = "run each cell as a task of Apache Spark: local[N] (Spark"
-            + " in this JVM), or 'submit' under spark-submit, which names the cluster's master; needs the cil4j-spark module")
+    @Option(
+            names = "--spark",
+            paramLabel = "MASTER",
+            description =
+                    "run each cell as a task of Apache Spark: local[N] (Spark"
+                            + " in this JVM), or 'submit' under spark-submit, which names the cluster's master; needs the cil4j-spark module")
     String spark;
 
     @Override
     public Integer call() {
         Sweep sweep = Sweep.read(file, out);
-        List<String> statuses = spark != null ? SparkJobs.load().sweep(sweep, spark, "cil sweep " + file) : runHere(sweep);
+        List<String> statuses =
+                spark != null ? SparkJobs.load().sweep(sweep, spark, "cil sweep " + file) : runHere(sweep);
         long skipped = statuses.stream().filter(Sweep::skipped).count();
         System.err.printf("sweep: %d run(s), %d skipped as complete%n", statuses.size() - skipped, skipped);
         List<RunDir> runs = sweep.runDirs().stream().map(RunDir::load).toList();

@@ -18,7 +18,11 @@ public final class Tables {
     public static String run(RunResult r) {
         StringBuilder sb = new StringBuilder();
         int n = r.phases().size();
-        sb.append("| ").append(r.config().name()).append(" (").append(r.scenario().setting()).append(") |");
+        sb.append("| ")
+                .append(r.config().name())
+                .append(" (")
+                .append(r.scenario().setting())
+                .append(") |");
         for (int p = 0; p < n; p++) {
             sb.append(" phase ").append(p + 1).append(" |");
         }
@@ -57,7 +61,9 @@ public final class Tables {
         for (int p = 0; p < n; p++) {
             sb.append(" phase ").append(p + 1).append(" |");
         }
-        sb.append(" avg inc. | forgetting |\n|---|").append("---:|".repeat(n + 2)).append('\n');
+        sb.append(" avg inc. | forgetting |\n|---|")
+                .append("---:|".repeat(n + 2))
+                .append('\n');
         for (RunResult r : runs) {
             row(sb, r.config().method().name(), taskAware ? r.taskAware() : r.cnn());
             if (!taskAware && r.nme() != null) {

@@ -68,10 +68,19 @@ public final class Charts {
             RunResult r = runs.get(i).result();
             double[] x = toDouble(RunMetrics.classesSeen(r));
             if ("taskAware".equals(r.summary().primary())) {
-                add(ds, dashed, new Line(labels.get(i) + " task-aware", x, r.taskAware().perPhaseAccuracy(), false));
+                add(
+                        ds,
+                        dashed,
+                        new Line(labels.get(i) + " task-aware", x, r.taskAware().perPhaseAccuracy(), false));
             }
-            add(ds, dashed, new Line(labels.get(i) + " CNN", x, r.cnn().perPhaseAccuracy(),
-                    "taskAware".equals(r.summary().primary())));
+            add(
+                    ds,
+                    dashed,
+                    new Line(
+                            labels.get(i) + " CNN",
+                            x,
+                            r.cnn().perPhaseAccuracy(),
+                            "taskAware".equals(r.summary().primary())));
             if (r.nme() != null) {
                 add(ds, dashed, new Line(labels.get(i) + " NME", x, r.nme().perPhaseAccuracy(), true));
             }
@@ -92,14 +101,21 @@ public final class Charts {
      * @param f the series
      * @return the chart
      */
-    public static JFreeChart perPhase(String title, String yLabel, List<RunDir> runs, List<String> labels,
+    public static JFreeChart perPhase(
+            String title,
+            String yLabel,
+            List<RunDir> runs,
+            List<String> labels,
             java.util.function.Function<AccuracyMatrix, double[]> f) {
         XYSeriesCollection ds = new XYSeriesCollection();
         List<Boolean> dashed = new java.util.ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             RunResult r = runs.get(i).result();
-            add(ds, dashed, new Line(labels.get(i), toDouble(RunMetrics.classesSeen(r)),
-                    f.apply(RunMetrics.primary(r)), false));
+            add(
+                    ds,
+                    dashed,
+                    new Line(
+                            labels.get(i), toDouble(RunMetrics.classesSeen(r)), f.apply(RunMetrics.primary(r)), false));
         }
         JFreeChart c = lines(title, "classes seen", yLabel, ds, dashed);
         integerAxis(c);
@@ -196,7 +212,8 @@ public final class Charts {
         plot.setRangeGridlinesVisible(false);
         Font f = new Font(Font.SANS_SERIF, Font.PLAIN, n > 10 ? 8 : 12);
         for (int c = 0; c < cells; c++) {
-            XYTextAnnotation a = new XYTextAnnotation(String.format(Locale.ROOT, "%.1f", xyz[2][c]), xyz[0][c], xyz[1][c]);
+            XYTextAnnotation a =
+                    new XYTextAnnotation(String.format(Locale.ROOT, "%.1f", xyz[2][c]), xyz[0][c], xyz[1][c]);
             a.setFont(f);
             a.setTextAnchor(TextAnchor.CENTER);
             a.setPaint(xyz[2][c] > 60 ? Color.WHITE : Color.BLACK);
@@ -239,7 +256,8 @@ public final class Charts {
         for (int i = 0; i < epochs.size(); i++) {
             lr.add(i + 1, epochs.get(i).lr());
         }
-        JFreeChart c = lines(title, "epoch (all phases)", "loss", loss, java.util.Collections.nCopies(terms.size(), false));
+        JFreeChart c =
+                lines(title, "epoch (all phases)", "loss", loss, java.util.Collections.nCopies(terms.size(), false));
         XYPlot plot = c.getXYPlot();
         NumberAxis lrAxis = new NumberAxis("learning rate");
         lrAxis.setAutoRangeIncludesZero(true);
@@ -374,7 +392,8 @@ public final class Charts {
 
     private static final Paint[] PALETTE = {
         new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
-        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    };
 
     private static void add(XYSeriesCollection ds, List<Boolean> dashed, Line l) {
         XYSeries s = new XYSeries(l.name(), false, true);
@@ -451,9 +470,8 @@ public final class Charts {
         @Override
         public Paint getPaint(double value) {
             double t = Math.max(0, Math.min(1, value / 100));
-            return new Color((int) Math.round(247 + t * (8 - 247)), (int) Math.round(251 + t * (48 - 251)),
-                    (int) Math.round(255 + t * (107 - 255)));
+            return new Color((int) Math.round(247 + t * (8 - 247)), (int) Math.round(251 + t * (48 - 251)), (int)
+                    Math.round(255 + t * (107 - 255)));
         }
     }
-
 }

@@ -40,7 +40,8 @@ public final class Comparison {
          * @return its mean and sample standard deviation over the runs (NaN when a run lacks it)
          */
         public double[] meanStd(ToDoubleFunction<RunResult> f) {
-            double[] v = runs.stream().mapToDouble(d -> f.applyAsDouble(d.result())).toArray();
+            double[] v =
+                    runs.stream().mapToDouble(d -> f.applyAsDouble(d.result())).toArray();
             double mean = 0;
             for (double x : v) {
                 mean += x;
@@ -91,12 +92,18 @@ public final class Comparison {
         Map<String, List<String>> diff = new LinkedHashMap<>();
         // a method's own parameters are part of what the method is: when the methods differ,
         // listing every parameter one method has and another lacks only hides the difference
-        boolean methodsDiffer = groups.stream().map(g -> g.config().get("method.name")).distinct().count() > 1;
+        boolean methodsDiffer = groups.stream()
+                        .map(g -> g.config().get("method.name"))
+                        .distinct()
+                        .count()
+                > 1;
         for (String k : keys) {
             if (methodsDiffer && k.startsWith("method.params.")) {
                 continue;
             }
-            List<String> vals = groups.stream().map(g -> g.config().getOrDefault(k, "(absent)")).toList();
+            List<String> vals = groups.stream()
+                    .map(g -> g.config().getOrDefault(k, "(absent)"))
+                    .toList();
             if (vals.stream().distinct().count() > 1) {
                 diff.put(k, vals);
             }
@@ -152,18 +159,30 @@ public final class Comparison {
         sb.append("| config | runs | avg inc. acc. | last acc. | forgetting | BWT | avg inc. NME |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (Group g : groups) {
-            long incomplete = g.runs().stream().filter(d -> !d.result().complete()).count();
-            sb.append("| ").append(label(g)).append(" | ").append(g.runs().size())
-                    .append(incomplete > 0 ? " (" + incomplete + " incomplete)" : "").append(" | ")
-                    .append(pm(g.meanStd(r -> r.summary().averageIncremental()))).append(" | ")
-                    .append(pm(g.meanStd(r -> r.summary().last()))).append(" | ")
-                    .append(pm(g.meanStd(r -> r.summary().forgetting()))).append(" | ")
-                    .append(pm(g.meanStd(r -> r.summary().backwardTransfer()))).append(" | ")
-                    .append(pm(g.meanStd(r -> r.summary().averageIncrementalNme() == null ? Double.NaN
-                            : r.summary().averageIncrementalNme()))).append(" |\n");
+            long incomplete =
+                    g.runs().stream().filter(d -> !d.result().complete()).count();
+            sb.append("| ")
+                    .append(label(g))
+                    .append(" | ")
+                    .append(g.runs().size())
+                    .append(incomplete > 0 ? " (" + incomplete + " incomplete)" : "")
+                    .append(" | ")
+                    .append(pm(g.meanStd(r -> r.summary().averageIncremental())))
+                    .append(" | ")
+                    .append(pm(g.meanStd(r -> r.summary().last())))
+                    .append(" | ")
+                    .append(pm(g.meanStd(r -> r.summary().forgetting())))
+                    .append(" | ")
+                    .append(pm(g.meanStd(r -> r.summary().backwardTransfer())))
+                    .append(" | ")
+                    .append(pm(g.meanStd(r -> r.summary().averageIncrementalNme() == null
+                            ? Double.NaN
+                            : r.summary().averageIncrementalNme())))
+                    .append(" |\n");
         }
         sb.append('\n');
-        sb.append(differences.isEmpty() ? "One config." : "Differences: " + describeDifferences() + ".").append('\n');
+        sb.append(differences.isEmpty() ? "One config." : "Differences: " + describeDifferences() + ".")
+                .append('\n');
         for (Group g : groups) {
             List<String> over = new ArrayList<>();
             for (String k : List.of("seed", "scenario.orderSeed", "scenario.order")) {
@@ -173,11 +192,16 @@ public final class Comparison {
                 }
             }
             if (!over.isEmpty()) {
-                sb.append("  ").append(label(g)).append(": mean ± sd over ").append(String.join("; ", over)).append('\n');
+                sb.append("  ")
+                        .append(label(g))
+                        .append(": mean ± sd over ")
+                        .append(String.join("; ", over))
+                        .append('\n');
             }
         }
         sb.append("Accuracies in %, of each run's own metric (")
-                .append("task-agnostic CNN for multi-class, task-aware for multi-task); ± is the sample standard deviation.\n");
+                .append(
+                        "task-agnostic CNN for multi-class, task-aware for multi-task); ± is the sample standard deviation.\n");
         return sb.toString();
     }
 
@@ -189,7 +213,8 @@ public final class Comparison {
         if (Double.isNaN(ms[0])) {
             return "-";
         }
-        return Double.isNaN(ms[1]) ? String.format(Locale.ROOT, "%.2f", ms[0])
+        return Double.isNaN(ms[1])
+                ? String.format(Locale.ROOT, "%.2f", ms[0])
                 : String.format(Locale.ROOT, "%.2f ± %.2f", ms[0], ms[1]);
     }
 

@@ -38,7 +38,9 @@ public final class Report {
      */
     public record ScenarioKey(String dataset, String setting, List<Integer> order, List<Integer> phaseSizes) {
         static ScenarioKey of(RunResult r) {
-            return new ScenarioKey(r.config().data().describe(), r.scenario().setting(),
+            return new ScenarioKey(
+                    r.config().data().describe(),
+                    r.scenario().setting(),
                     Arrays.stream(r.scenario().order()).boxed().toList(),
                     Arrays.stream(r.scenario().phaseSizes()).boxed().toList());
         }
@@ -60,7 +62,8 @@ public final class Report {
      */
     public static Map<ScenarioKey, List<RunDir>> byScenario(List<RunDir> runs) {
         Map<ScenarioKey, List<RunDir>> m = new LinkedHashMap<>();
-        runs.forEach(d -> m.computeIfAbsent(ScenarioKey.of(d.result()), k -> new ArrayList<>()).add(d));
+        runs.forEach(d -> m.computeIfAbsent(ScenarioKey.of(d.result()), k -> new ArrayList<>())
+                .add(d));
         return m;
     }
 
@@ -120,12 +123,20 @@ public final class Report {
                 "scenario,run,phase,classes_seen,cnn,task_aware,nme,old_classes,new_classes,forgetting,train_seconds,"
                         + "eval_seconds,peak_rss_mb\n");
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cil4j report</title>\n")
-                .append("<style>body{font-family:sans-serif;margin:2em;max-width:1500px}table{border-collapse:collapse;margin:1em 0}")
-                .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
-                .append("figure{display:inline-block;margin:0.5em;vertical-align:top}figcaption{font-size:90%;color:#444}")
-                .append("img{width:").append(Charts.WIDTH).append("px;max-width:100%;border:1px solid #eee}")
+                .append(
+                        "<style>body{font-family:sans-serif;margin:2em;max-width:1500px}table{border-collapse:collapse;margin:1em 0}")
+                .append(
+                        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
+                .append(
+                        "figure{display:inline-block;margin:0.5em;vertical-align:top}figcaption{font-size:90%;color:#444}")
+                .append("img{width:")
+                .append(Charts.WIDTH)
+                .append("px;max-width:100%;border:1px solid #eee}")
                 .append(".warn{color:#a40}</style>\n</head><body>\n<h1>cil4j report</h1>\n<p>")
-                .append(runs.size()).append(" run(s), ").append(groups.size()).append(" scenario(s).");
+                .append(runs.size())
+                .append(" run(s), ")
+                .append(groups.size())
+                .append(" scenario(s).");
         if (groups.size() > 1) {
             html.append(" <span class=\"warn\">The runs use different scenarios; each is shown in its own section, "
                     + "never in one curve.</span>");
@@ -137,57 +148,110 @@ public final class Report {
             List<RunDir> rs = g.getValue();
             List<String> labels = labels(rs);
             String id = "s" + s;
-            html.append("<section id=\"").append(id).append("\">\n<h2>Scenario ").append(s).append("</h2>\n<p>")
-                    .append(esc(g.getKey().describe())).append("</p>\n");
+            html.append("<section id=\"")
+                    .append(id)
+                    .append("\">\n<h2>Scenario ")
+                    .append(s)
+                    .append("</h2>\n<p>")
+                    .append(esc(g.getKey().describe()))
+                    .append("</p>\n");
             String table = summaryTable(rs, labels);
             String perPhase = phaseTable(rs, labels);
             String cost = costTable(rs, labels);
             String end = endTable(rs, labels);
             Comparison cmp = Comparison.of(rs);
-            md.append("## Scenario ").append(s).append(": ").append(g.getKey().describe()).append("\n\n")
-                    .append(table).append('\n').append(perPhase).append('\n')
-                    .append("### Each phase at the end, against when it was learned\n\n").append(end).append('\n')
-                    .append("### Wall time and accuracy per phase\n\n").append(cost).append('\n')
-                    .append("### Mean and spread over seeds and class orders\n\n").append(cmp.table()).append('\n');
-            html.append("<h3>Summary</h3>\n").append(mdToHtml(table)).append("<h3>Accuracy after each phase (%)</h3>\n")
-                    .append(mdToHtml(perPhase)).append("<h3>Each phase at the end, against when it was learned</h3>\n")
-                    .append(mdToHtml(end)).append("<h3>Wall time and accuracy per phase</h3>\n").append(mdToHtml(cost));
+            md.append("## Scenario ")
+                    .append(s)
+                    .append(": ")
+                    .append(g.getKey().describe())
+                    .append("\n\n")
+                    .append(table)
+                    .append('\n')
+                    .append(perPhase)
+                    .append('\n')
+                    .append("### Each phase at the end, against when it was learned\n\n")
+                    .append(end)
+                    .append('\n')
+                    .append("### Wall time and accuracy per phase\n\n")
+                    .append(cost)
+                    .append('\n')
+                    .append("### Mean and spread over seeds and class orders\n\n")
+                    .append(cmp.table())
+                    .append('\n');
+            html.append("<h3>Summary</h3>\n")
+                    .append(mdToHtml(table))
+                    .append("<h3>Accuracy after each phase (%)</h3>\n")
+                    .append(mdToHtml(perPhase))
+                    .append("<h3>Each phase at the end, against when it was learned</h3>\n")
+                    .append(mdToHtml(end))
+                    .append("<h3>Wall time and accuracy per phase</h3>\n")
+                    .append(mdToHtml(cost));
             if (cmp.groups().size() < rs.size() || cmp.groups().size() > 1) {
                 String[] parts = cmp.table().split("\n\n", 2);
-                html.append("<h3>Mean and spread over seeds and class orders</h3>\n").append(mdToHtml(parts[0] + "\n"))
-                        .append("<pre>").append(esc(parts.length > 1 ? parts[1] : "")).append("</pre>\n");
+                html.append("<h3>Mean and spread over seeds and class orders</h3>\n")
+                        .append(mdToHtml(parts[0] + "\n"))
+                        .append("<pre>")
+                        .append(esc(parts.length > 1 ? parts[1] : ""))
+                        .append("</pre>\n");
             }
             List<Figure> figs = new ArrayList<>();
             if (vary != null && rs.size() > 1) {
                 Sensitivity sens = Sensitivity.of(rs, labels, vary);
-                md.append("### Against ").append(vary).append("\n\n").append(sens.table()).append('\n');
-                html.append("<h3>Against ").append(esc(vary)).append("</h3>\n").append(mdToHtml(sens.table()
-                        .substring(sens.table().indexOf('|'))));
-                figs.add(new Figure(id + "-vary", "Old-phase (solid) and new-phase (dashed) accuracy against " + vary,
+                md.append("### Against ")
+                        .append(vary)
+                        .append("\n\n")
+                        .append(sens.table())
+                        .append('\n');
+                html.append("<h3>Against ")
+                        .append(esc(vary))
+                        .append("</h3>\n")
+                        .append(mdToHtml(sens.table().substring(sens.table().indexOf('|'))));
+                figs.add(new Figure(
+                        id + "-vary",
+                        "Old-phase (solid) and new-phase (dashed) accuracy against " + vary,
                         sens.chart()));
             }
-            figs.add(new Figure(id + "-accuracy", "Accuracy after each phase (CNN solid; NME dashed)",
+            figs.add(new Figure(
+                    id + "-accuracy",
+                    "Accuracy after each phase (CNN solid; NME dashed)",
                     Charts.accuracy(rs, labels)));
-            figs.add(new Figure(id + "-forgetting", "Average forgetting after each phase (percentage points)",
-                    Charts.perPhase("Forgetting after each phase", "forgetting (points)", rs, labels,
+            figs.add(new Figure(
+                    id + "-forgetting",
+                    "Average forgetting after each phase (percentage points)",
+                    Charts.perPhase(
+                            "Forgetting after each phase",
+                            "forgetting (points)",
+                            rs,
+                            labels,
                             RunMetrics::forgettingPerPhase)));
-            figs.add(new Figure(id + "-old-new", "Accuracy on old classes (solid) and on the phase's new classes (dashed)",
+            figs.add(new Figure(
+                    id + "-old-new",
+                    "Accuracy on old classes (solid) and on the phase's new classes (dashed)",
                     Charts.oldVersusNew(rs, labels)));
             for (int i = 0; i < rs.size(); i++) {
                 RunResult r = rs.get(i).result();
                 String rid = id + "-run" + (i + 1);
                 String cls = r.config().model().classifier();
-                figs.add(new Figure(rid + "-matrix", labels.get(i) + ": accuracy matrix (" + primaryName(r) + ")",
+                figs.add(new Figure(
+                        rid + "-matrix",
+                        labels.get(i) + ": accuracy matrix (" + primaryName(r) + ")",
                         Charts.heatmap(labels.get(i) + ": accuracy matrix", RunMetrics.primary(r))));
                 if (!rs.get(i).epochs().isEmpty()) {
-                    figs.add(new Figure(rid + "-training", labels.get(i) + ": loss terms per epoch and learning rate (dashed, right axis)",
-                            Charts.training(labels.get(i) + ": training", rs.get(i).epochs())));
+                    figs.add(new Figure(
+                            rid + "-training",
+                            labels.get(i) + ": loss terms per epoch and learning rate (dashed, right axis)",
+                            Charts.training(
+                                    labels.get(i) + ": training", rs.get(i).epochs())));
                 }
                 if (r.phases().stream().anyMatch(p -> p.norms() != null)) {
-                    figs.add(new Figure(rid + "-norms", labels.get(i) + " (" + cls + " classifier): mean weight norm (solid) "
-                            + "and mean feature norm (dashed, right axis), old vs new classes",
+                    figs.add(new Figure(
+                            rid + "-norms",
+                            labels.get(i) + " (" + cls + " classifier): mean weight norm (solid) "
+                                    + "and mean feature norm (dashed, right axis), old vs new classes",
                             Charts.normsPerPhase(labels.get(i) + ": norms, old vs new classes", r)));
-                    figs.add(new Figure(rid + "-class-norms", labels.get(i) + " (" + cls + " classifier): weight norm of each class after the last phase",
+                    figs.add(new Figure(
+                            rid + "-class-norms",
+                            labels.get(i) + " (" + cls + " classifier): weight norm of each class after the last phase",
                             Charts.classWeightNorms(labels.get(i) + ": weight norm per class", r)));
                 }
             }
@@ -201,7 +265,8 @@ public final class Report {
             }
         }
         html.append("<p>Tables: <a href=\"tables.md\">tables.md</a>, <a href=\"summary.csv\">summary.csv</a>, ")
-                .append("<a href=\"phases.csv\">phases.csv</a>. Figures as PNG and SVG in <a href=\"figures/\">figures/</a>.</p>\n")
+                .append(
+                        "<a href=\"phases.csv\">phases.csv</a>. Figures as PNG and SVG in <a href=\"figures/\">figures/</a>.</p>\n")
                 .append("</body></html>\n");
         Path page = out.resolve("report.html");
         write(page, html.toString());
@@ -241,12 +306,26 @@ public final class Report {
         for (int i = 0; i < rs.size(); i++) {
             RunResult r = rs.get(i).result();
             RunResult.Summary s = r.summary();
-            sb.append("| ").append(labels.get(i)).append(" | ").append(r.config().method().name()).append(" | ")
-                    .append(primaryName(r)).append(" | ").append(r.phases().size())
+            sb.append("| ")
+                    .append(labels.get(i))
+                    .append(" | ")
+                    .append(r.config().method().name())
+                    .append(" | ")
+                    .append(primaryName(r))
+                    .append(" | ")
+                    .append(r.phases().size())
                     .append(r.complete() ? "" : " of " + r.scenario().phaseSizes().length + " (incomplete)")
-                    .append(" | ").append(f2(s.averageIncremental())).append(" | ").append(f2(s.last())).append(" | ")
-                    .append(f2(s.forgetting())).append(" | ").append(f2(s.backwardTransfer())).append(" | ")
-                    .append(s.averageIncrementalNme() == null ? "-" : f2(s.averageIncrementalNme())).append(" |\n");
+                    .append(" | ")
+                    .append(f2(s.averageIncremental()))
+                    .append(" | ")
+                    .append(f2(s.last()))
+                    .append(" | ")
+                    .append(f2(s.forgetting()))
+                    .append(" | ")
+                    .append(f2(s.backwardTransfer()))
+                    .append(" | ")
+                    .append(s.averageIncrementalNme() == null ? "-" : f2(s.averageIncrementalNme()))
+                    .append(" |\n");
         }
         return sb.toString();
     }
@@ -290,12 +369,17 @@ public final class Report {
             sb.append(" phase ").append(p + 1).append(" now (learned) |");
         }
         sb.append(" old phases, mean | newest phase | drop since learned, mean | forgetting |\n|---|---|")
-                .append("---:|".repeat(n + 4)).append('\n');
+                .append("---:|".repeat(n + 4))
+                .append('\n');
         for (int i = 0; i < rs.size(); i++) {
             RunResult r = rs.get(i).result();
             AccuracyMatrix m = RunMetrics.primary(r);
             int last = m.phases() - 1;
-            sb.append("| ").append(labels.get(i)).append(" | ").append(primaryName(r)).append(" |");
+            sb.append("| ")
+                    .append(labels.get(i))
+                    .append(" | ")
+                    .append(primaryName(r))
+                    .append(" |");
             double old = 0;
             double drop = 0;
             for (int p = 0; p < n; p++) {
@@ -311,8 +395,14 @@ public final class Report {
                 }
                 sb.append(" |");
             }
-            sb.append(' ').append(last == 0 ? "-" : f2(old / last)).append(" | ").append(f2(m.get(last, last))).append(" | ")
-                    .append(last == 0 ? "-" : f2(drop / last)).append(" | ").append(last == 0 ? "-" : f2(m.forgetting()))
+            sb.append(' ')
+                    .append(last == 0 ? "-" : f2(old / last))
+                    .append(" | ")
+                    .append(f2(m.get(last, last)))
+                    .append(" | ")
+                    .append(last == 0 ? "-" : f2(drop / last))
+                    .append(" | ")
+                    .append(last == 0 ? "-" : f2(m.forgetting()))
                     .append(" |\n");
         }
         return sb.toString();
@@ -327,8 +417,9 @@ public final class Report {
      *     setting's accuracy (with NME where kept), a Markdown table
      */
     static String costTable(List<RunDir> rs, List<String> labels) {
-        StringBuilder sb = new StringBuilder("| run | phase | classes seen | train (s) | eval (s) | peak RSS (MiB) | accuracy | NME |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder(
+                "| run | phase | classes seen | train (s) | eval (s) | peak RSS (MiB) | accuracy | NME |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < rs.size(); i++) {
             RunResult r = rs.get(i).result();
             double[] acc = RunMetrics.primary(r).perPhaseAccuracy();
@@ -337,20 +428,42 @@ public final class Report {
             double eval = 0;
             for (int p = 0; p < r.phases().size(); p++) {
                 var ph = r.phases().get(p);
-                boolean loaded = p == 0 && r.provenance() != null && r.provenance().base() != null;
+                boolean loaded =
+                        p == 0 && r.provenance() != null && r.provenance().base() != null;
                 train += ph.trainSeconds();
                 eval += ph.evalSeconds();
-                sb.append("| ").append(labels.get(i)).append(" | ").append(p + 1).append(" | ").append(ph.seen()).append(" | ")
-                        .append(String.format(java.util.Locale.ROOT, "%.1f", ph.trainSeconds())).append(loaded ? " (loaded)" : "")
-                        .append(" | ").append(String.format(java.util.Locale.ROOT, "%.1f", ph.evalSeconds())).append(" | ")
-                        .append(ph.peakRssMb() < 0 ? "n/a" : Long.toString(ph.peakRssMb())).append(" | ")
-                        .append(f2(acc[p])).append(" | ").append(nme == null || p >= nme.length ? "-" : f2(nme[p])).append(" |\n");
+                sb.append("| ")
+                        .append(labels.get(i))
+                        .append(" | ")
+                        .append(p + 1)
+                        .append(" | ")
+                        .append(ph.seen())
+                        .append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.1f", ph.trainSeconds()))
+                        .append(loaded ? " (loaded)" : "")
+                        .append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.1f", ph.evalSeconds()))
+                        .append(" | ")
+                        .append(ph.peakRssMb() < 0 ? "n/a" : Long.toString(ph.peakRssMb()))
+                        .append(" | ")
+                        .append(f2(acc[p]))
+                        .append(" | ")
+                        .append(nme == null || p >= nme.length ? "-" : f2(nme[p]))
+                        .append(" |\n");
             }
-            sb.append("| ").append(labels.get(i)).append(" | all | | ")
-                    .append(String.format(java.util.Locale.ROOT, "%.1f", train)).append(" | ")
-                    .append(String.format(java.util.Locale.ROOT, "%.1f", eval)).append(" | | avg ")
-                    .append(f2(r.summary().averageIncremental())).append(" | ")
-                    .append(r.summary().averageIncrementalNme() == null ? "-" : "avg " + f2(r.summary().averageIncrementalNme()))
+            sb.append("| ")
+                    .append(labels.get(i))
+                    .append(" | all | | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.1f", train))
+                    .append(" | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.1f", eval))
+                    .append(" | | avg ")
+                    .append(f2(r.summary().averageIncremental()))
+                    .append(" | ")
+                    .append(
+                            r.summary().averageIncrementalNme() == null
+                                    ? "-"
+                                    : "avg " + f2(r.summary().averageIncrementalNme()))
                     .append(" |\n");
         }
         return sb.toString();
@@ -368,12 +481,34 @@ public final class Report {
     private static void csvRows(StringBuilder summary, StringBuilder phases, int scenario, String label, RunDir d) {
         RunResult r = d.result();
         RunResult.Summary s = r.summary();
-        summary.append(scenario).append(',').append(csv(label)).append(',').append(csv(r.config().method().name())).append(',')
-                .append(csv(d.dir().toString())).append(',').append(r.complete()).append(',').append(r.phases().size())
-                .append(',').append(s.primary()).append(',').append(num(s.averageIncremental())).append(',')
-                .append(num(s.last())).append(',').append(num(s.forgetting())).append(',').append(num(s.backwardTransfer()))
-                .append(',').append(num(s.averageIncrementalCnn())).append(',').append(num(s.averageIncrementalTaskAware()))
-                .append(',').append(s.averageIncrementalNme() == null ? "" : num(s.averageIncrementalNme())).append('\n');
+        summary.append(scenario)
+                .append(',')
+                .append(csv(label))
+                .append(',')
+                .append(csv(r.config().method().name()))
+                .append(',')
+                .append(csv(d.dir().toString()))
+                .append(',')
+                .append(r.complete())
+                .append(',')
+                .append(r.phases().size())
+                .append(',')
+                .append(s.primary())
+                .append(',')
+                .append(num(s.averageIncremental()))
+                .append(',')
+                .append(num(s.last()))
+                .append(',')
+                .append(num(s.forgetting()))
+                .append(',')
+                .append(num(s.backwardTransfer()))
+                .append(',')
+                .append(num(s.averageIncrementalCnn()))
+                .append(',')
+                .append(num(s.averageIncrementalTaskAware()))
+                .append(',')
+                .append(s.averageIncrementalNme() == null ? "" : num(s.averageIncrementalNme()))
+                .append('\n');
         AccuracyMatrix m = RunMetrics.primary(r);
         double[] cnn = r.cnn().perPhaseAccuracy();
         double[] aware = r.taskAware().perPhaseAccuracy();
@@ -382,12 +517,32 @@ public final class Report {
         double[] nw = RunMetrics.newAccuracy(m);
         double[] fg = RunMetrics.forgettingPerPhase(m);
         for (int p = 0; p < cnn.length; p++) {
-            phases.append(scenario).append(',').append(csv(label)).append(',').append(p + 1).append(',')
-                    .append(r.phases().get(p).seen()).append(',').append(num(cnn[p])).append(',').append(num(aware[p]))
-                    .append(',').append(nme == null ? "" : num(nme[p])).append(',').append(num(old[p])).append(',')
-                    .append(num(nw[p])).append(',').append(num(fg[p])).append(',')
-                    .append(num(r.phases().get(p).trainSeconds())).append(',')
-                    .append(num(r.phases().get(p).evalSeconds())).append(',').append(r.phases().get(p).peakRssMb()).append('\n');
+            phases.append(scenario)
+                    .append(',')
+                    .append(csv(label))
+                    .append(',')
+                    .append(p + 1)
+                    .append(',')
+                    .append(r.phases().get(p).seen())
+                    .append(',')
+                    .append(num(cnn[p]))
+                    .append(',')
+                    .append(num(aware[p]))
+                    .append(',')
+                    .append(nme == null ? "" : num(nme[p]))
+                    .append(',')
+                    .append(num(old[p]))
+                    .append(',')
+                    .append(num(nw[p]))
+                    .append(',')
+                    .append(num(fg[p]))
+                    .append(',')
+                    .append(num(r.phases().get(p).trainSeconds()))
+                    .append(',')
+                    .append(num(r.phases().get(p).evalSeconds()))
+                    .append(',')
+                    .append(r.phases().get(p).peakRssMb())
+                    .append('\n');
         }
     }
 
@@ -403,7 +558,13 @@ public final class Report {
             String tag = i == 0 ? "th" : "td";
             sb.append("<tr>");
             for (String c : cells) {
-                sb.append('<').append(tag).append('>').append(esc(c.strip())).append("</").append(tag).append('>');
+                sb.append('<')
+                        .append(tag)
+                        .append('>')
+                        .append(esc(c.strip()))
+                        .append("</")
+                        .append(tag)
+                        .append('>');
             }
             sb.append("</tr>\n");
         }

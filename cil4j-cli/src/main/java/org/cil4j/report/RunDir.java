@@ -77,7 +77,10 @@ public record RunDir(Path dir, RunResult result, List<EpochRecord> epochs) {
                 throw new CilException("no such run folder: " + p);
             }
             List<Path> found;
-            try (Stream<Path> s = Files.find(p, 4, (f, a) -> a.isRegularFile() && f.getFileName().toString().equals("results.json"))) {
+            try (Stream<Path> s = Files.find(
+                    p,
+                    4,
+                    (f, a) -> a.isRegularFile() && f.getFileName().toString().equals("results.json"))) {
                 found = s.map(Path::getParent).sorted().toList();
             } catch (IOException e) {
                 throw new CilException("cannot list " + p + ": " + e.getMessage(), e);

@@ -83,7 +83,9 @@ public final class Sensitivity {
 
     /** The parameter as the run used it: recorded in results.json, or resolved from its config for older results. */
     private static JsonNode defaultParam(RunResult r, String name) {
-        JsonNode params = r.methodParams() != null ? r.methodParams() : Methods.resolvedParams(r.config().method());
+        JsonNode params = r.methodParams() != null
+                ? r.methodParams()
+                : Methods.resolvedParams(r.config().method());
         return params.get(name);
     }
 
@@ -97,8 +99,14 @@ public final class Sensitivity {
         StringBuilder sb = new StringBuilder("After phase " + phases + ".\n\n| " + key
                 + " | run | old phases, mean | new phase | avg inc. |\n|---:|---|---:|---:|---:|\n");
         for (Point p : points) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f |%n", num(p.value()), p.label(), p.oldMean(),
-                    p.newest(), p.averageIncremental()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.2f | %.2f | %.2f |%n",
+                    num(p.value()),
+                    p.label(),
+                    p.oldMean(),
+                    p.newest(),
+                    p.averageIncremental()));
         }
         return sb.toString();
     }
@@ -106,8 +114,12 @@ public final class Sensitivity {
     /** @return old and new accuracy against the value */
     public JFreeChart chart() {
         double[] x = points.stream().mapToDouble(Point::value).toArray();
-        return Charts.sensitivity("Accuracy after phase " + phases + " against " + key, key, x,
-                points.stream().mapToDouble(Point::oldMean).toArray(), points.stream().mapToDouble(Point::newest).toArray());
+        return Charts.sensitivity(
+                "Accuracy after phase " + phases + " against " + key,
+                key,
+                x,
+                points.stream().mapToDouble(Point::oldMean).toArray(),
+                points.stream().mapToDouble(Point::newest).toArray());
     }
 
     private static String num(double v) {

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,23 +19,50 @@ import org.junit.jupiter.api.io.TempDir;
 /** The harness runs end to end at tiny size and writes every row; never a timing assertion. */
 class BenchTest {
     static final List<String> ROWS = List.of(
-            "train step, plain CE", "train step, LwF", "train step, iCaRL", "train step, LUCIR", "train step, DR target",
-            "inference, features + logits", "evaluation: features + logits + NME", "data pipeline",
+            "train step, plain CE",
+            "train step, LwF",
+            "train step, iCaRL",
+            "train step, LUCIR",
+            "train step, DR target",
+            "inference, features + logits",
+            "evaluation: features + logits + NME",
+            "data pipeline",
             "JPEG folder of 1000 64x64 images resized to 32x32, 1 decode thread(s), first load",
             "JPEG folder of 1000 64x64 images resized to 32x32, 1 decode thread(s), second load");
     static final List<String> RATIOS = List.of(
-            "step cost LwF / plain", "step cost iCaRL / plain", "step cost LUCIR / plain", "step cost DR target / plain",
-            "data pipeline / plain train step", "JPEG folder: second load (cache) / first load (decode)");
+            "step cost LwF / plain",
+            "step cost iCaRL / plain",
+            "step cost LUCIR / plain",
+            "step cost DR target / plain",
+            "data pipeline / plain train step",
+            "JPEG folder: second load (cache) / first load (decode)");
 
     @Test
     void tinyRunWritesEveryRowWithPositiveNumbers(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("docs").resolve("BENCH.md");
-        int code = Main.execute("bench", "--threads", "1", "--warmup", "1", "--iterations", "1", "--repeats", "1",
-                "--batch", "8", "--eval-batch", "8", "--skip-pytorch", "--out", out.toString());
+        int code = Main.execute(
+                "bench",
+                "--threads",
+                "1",
+                "--warmup",
+                "1",
+                "--iterations",
+                "1",
+                "--repeats",
+                "1",
+                "--batch",
+                "8",
+                "--eval-batch",
+                "8",
+                "--skip-pytorch",
+                "--out",
+                out.toString());
         assertEquals(0, code);
         String md = Files.readString(out);
         for (String name : ROWS) {
-            String line = md.lines().filter(l -> l.startsWith("| " + name)).findFirst()
+            String line = md.lines()
+                    .filter(l -> l.startsWith("| " + name))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no row " + name + " in\n" + md));
             String[] cells = line.split("\\|");
             for (int c = 2; c <= 4; c++) {
@@ -46,7 +73,9 @@ class BenchTest {
             assertTrue(rss.equals("n/a") || Long.parseLong(rss) > 0, line);
         }
         for (String name : RATIOS) {
-            String line = md.lines().filter(l -> l.startsWith("| " + name)).findFirst()
+            String line = md.lines()
+                    .filter(l -> l.startsWith("| " + name))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no ratio " + name + " in\n" + md));
             double v = Double.parseDouble(line.split("\\|")[2].trim());
             assertTrue(v > 0 && Double.isFinite(v), line);
@@ -63,7 +92,8 @@ class BenchTest {
     @Test
     void everyRowTimesItsRegisteredMethodsTrainStage() {
         try (NDManager root = NDManager.newBaseManager()) {
-            Bench bench = new Bench(new BenchOptions(1, 0, 1, 1, 4, 4), new PrintStream(OutputStream.nullOutputStream()), root);
+            Bench bench = new Bench(
+                    new BenchOptions(1, 0, 1, 1, 4, 4), new PrintStream(OutputStream.nullOutputStream()), root);
             List<String> timed = new ArrayList<>();
             for (Bench.Variant v : bench.variants()) {
                 assertTrue(Methods.all().stream().anyMatch(e -> e.name().equals(v.registered())), v.registered());

@@ -34,18 +34,51 @@ class BoundedMemoryTest {
     static final long MARGIN_MB = 64;
 
     @ParameterizedTest
-    @EnumSource(value = ChildRun.Allocator.class, names = {"GLIBC", "TCMALLOC"})
-    void residentMemoryAfterTheLastOfEightPhasesStaysNearThatAfterTheSecond(ChildRun.Allocator allocator, @TempDir Path tmp)
-            throws Exception {
-        Assumptions.assumeTrue(allocator != ChildRun.Allocator.TCMALLOC || java.nio.file.Files.exists(ChildRun.TCMALLOC),
+    @EnumSource(
+            value = ChildRun.Allocator.class,
+            names = {"GLIBC", "TCMALLOC"})
+    void residentMemoryAfterTheLastOfEightPhasesStaysNearThatAfterTheSecond(
+            ChildRun.Allocator allocator, @TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(
+                allocator != ChildRun.Allocator.TCMALLOC || java.nio.file.Files.exists(ChildRun.TCMALLOC),
                 "this machine has no tcmalloc (Debian: libtcmalloc-minimal4)");
         Path out = tmp.resolve("run");
-        Process p = ChildRun.start(tmp.resolve("log"), List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
-                        "-Dorg.slf4j.simpleLogger.log.org.cil4j.experiment.Experiment=debug"), allocator,
-                "run", "--dataset", "fashion-mnist", "--method", "icarl", "--base", "3", "--increment", "1", "--epochs", "1",
-                "--device", "cpu", "--threads", "1", "--quiet", "--out", out.toString(),
-                "--set", "scenario.trainPerClass=60", "--set", "scenario.testPerClass=50",
-                "--set", "model.arch=small-cnn", "--set", "train.batchSize=32", "--set", "train.lr=0.02");
+        Process p = ChildRun.start(
+                tmp.resolve("log"),
+                List.of(
+                        "-Xms256m",
+                        "-Xmx256m",
+                        "-XX:+AlwaysPreTouch",
+                        "-Dorg.slf4j.simpleLogger.log.org.cil4j.experiment.Experiment=debug"),
+                allocator,
+                "run",
+                "--dataset",
+                "fashion-mnist",
+                "--method",
+                "icarl",
+                "--base",
+                "3",
+                "--increment",
+                "1",
+                "--epochs",
+                "1",
+                "--device",
+                "cpu",
+                "--threads",
+                "1",
+                "--quiet",
+                "--out",
+                out.toString(),
+                "--set",
+                "scenario.trainPerClass=60",
+                "--set",
+                "scenario.testPerClass=50",
+                "--set",
+                "model.arch=small-cnn",
+                "--set",
+                "train.batchSize=32",
+                "--set",
+                "train.lr=0.02");
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished in 120 s");
         assertTrue(p.exitValue() == 0, ChildRun.read(tmp.resolve("log")));
         JsonNode phases = ChildRun.results(out).get("phases");
@@ -68,7 +101,9 @@ class BoundedMemoryTest {
         assertEquals(8, alive.size(), "one debug line per phase: " + alive);
         assertEquals(alive.get(1) + 6 * 4, alive.get(7), "live native arrays after each phase: " + alive);
         long warm = Math.max(rss.get(1), rss.get(2));
-        assertTrue(rss.get(7) <= warm + MARGIN_MB,
-                "resident memory grew from " + warm + " MiB after phases 2-3 to " + rss.get(7) + " MiB after phase 8: " + rss);
+        assertTrue(
+                rss.get(7) <= warm + MARGIN_MB,
+                "resident memory grew from " + warm + " MiB after phases 2-3 to " + rss.get(7) + " MiB after phase 8: "
+                        + rss);
     }
 }

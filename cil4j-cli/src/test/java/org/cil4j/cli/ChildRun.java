@@ -23,11 +23,36 @@ final class ChildRun {
      * A small real run: LUCIR (two stages per incremental phase, an old model, exemplars) on 3
      * phases of 2 Fashion-MNIST classes, 100 training and 100 test images per class.
      */
-    static final List<String> SMALL_LUCIR = List.of("--dataset", "fashion-mnist", "--method", "lucir",
-            "--base", "2", "--increment", "2", "--epochs", "3", "--device", "cpu", "--quiet",
-            "--set", "scenario.classes=6", "--set", "scenario.trainPerClass=100", "--set", "scenario.testPerClass=100",
-            "--set", "model.arch=small-cnn", "--set", "model.classifier=cosine", "--set", "model.lastRelu=false",
-            "--set", "train.batchSize=32", "--set", "train.lr=0.02");
+    static final List<String> SMALL_LUCIR = List.of(
+            "--dataset",
+            "fashion-mnist",
+            "--method",
+            "lucir",
+            "--base",
+            "2",
+            "--increment",
+            "2",
+            "--epochs",
+            "3",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--set",
+            "scenario.classes=6",
+            "--set",
+            "scenario.trainPerClass=100",
+            "--set",
+            "scenario.testPerClass=100",
+            "--set",
+            "model.arch=small-cnn",
+            "--set",
+            "model.classifier=cosine",
+            "--set",
+            "model.lastRelu=false",
+            "--set",
+            "train.batchSize=32",
+            "--set",
+            "train.lr=0.02");
 
     private ChildRun() {}
 
@@ -58,12 +83,16 @@ final class ChildRun {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         boolean preload = allocator == Allocator.TCMALLOC
-                || (allocator == Allocator.AS_LAUNCHER && Files.exists(TCMALLOC) && System.getenv("LD_PRELOAD") == null);
+                || (allocator == Allocator.AS_LAUNCHER
+                        && Files.exists(TCMALLOC)
+                        && System.getenv("LD_PRELOAD") == null);
         if (preload) {
             pb.environment().put("LD_PRELOAD", TCMALLOC.toString());
         } else if (allocator == Allocator.GLIBC) {
             // and without the launcher's allocator settings: the product must hold without them
-            pb.environment().keySet().removeIf(k -> k.equals("LD_PRELOAD") || k.equals("GLIBC_TUNABLES") || k.startsWith("MALLOC_"));
+            pb.environment()
+                    .keySet()
+                    .removeIf(k -> k.equals("LD_PRELOAD") || k.equals("GLIBC_TUNABLES") || k.startsWith("MALLOC_"));
         }
         return pb.start();
     }

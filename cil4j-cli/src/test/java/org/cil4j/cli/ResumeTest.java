@@ -72,7 +72,10 @@ class ResumeTest {
 
         // resumed, then killed again in the second stage (class-balanced finetuning) of that phase
         Process q = ChildRun.start(tmp.resolve("killed-2.log"), "run", "--resume", out.toString(), "--quiet");
-        ChildRun.killWhen(q, epochs, r -> r.get("phase").asInt() == 1 && r.get("stage").asText().equals("balanced-finetune"),
+        ChildRun.killWhen(
+                q,
+                epochs,
+                r -> r.get("phase").asInt() == 1 && r.get("stage").asText().equals("balanced-finetune"),
                 tmp.resolve("killed-2.log"));
 
         ChildRun.runOk(tmp.resolve("resumed.log"), "run", "--resume", out.toString(), "--quiet");

@@ -29,9 +29,16 @@ class RunCommandTest {
         ExperimentConfig same = resolve("--config", "../configs/tin100-32-tasks.json", "--method", "lwf");
         ExperimentConfig file = resolve("--config", "../configs/tin100-32-tasks.json");
         assertEquals(file.method().params(), same.method().params());
-        assertTrue(file.method().params().has("temperature"), file.method().params().toString());
-        ExperimentConfig dr = resolve("--config", "../configs/tin100-32-tasks.json", "--method", "dr",
-                "--set", "method.params.reservedPerClass=7");
+        assertTrue(
+                file.method().params().has("temperature"),
+                file.method().params().toString());
+        ExperimentConfig dr = resolve(
+                "--config",
+                "../configs/tin100-32-tasks.json",
+                "--method",
+                "dr",
+                "--set",
+                "method.params.reservedPerClass=7");
         assertEquals("{\"reservedPerClass\":7}", dr.method().params().toString());
     }
 }

@@ -58,7 +58,9 @@ class SweepCommandTest {
         FileTime before = Files.getLastModifiedTime(s1);
         String second = sweep();
         assertTrue(second.contains("method-finetune_seed-1: complete, skipped"), second);
-        assertTrue(second.contains("method-finetune_seed-2: stopped after phase 2 of 2, resuming from its newest checkpoint"),
+        assertTrue(
+                second.contains(
+                        "method-finetune_seed-2: stopped after phase 2 of 2, resuming from its newest checkpoint"),
                 second);
         assertTrue(second.contains("sweep: 1 run(s), 1 skipped as complete"), second);
         assertEquals(before, Files.getLastModifiedTime(s1), "the complete run was not touched");
@@ -83,7 +85,9 @@ class SweepCommandTest {
                 """);
         String fourth = sweep();
         assertTrue(fourth.contains("ft_seed-2: running") && fourth.contains("fe_seed-2: running"), fourth);
-        assertEquals("feature-extraction", read(out.resolve("fe_seed-2/results.json")).config().method().name());
+        assertEquals(
+                "feature-extraction",
+                read(out.resolve("fe_seed-2/results.json")).config().method().name());
 
         // a complete run whose config no longer matches is kept, and the sweep says so; a run
         // stopped by runPhases is taken further when the sweep raises it
@@ -92,8 +96,10 @@ class SweepCommandTest {
                   "variants": { "ft": ["method.name=finetune", "train.lr=0.05"], "one": ["runPhases=1"] } }
                 """);
         String fifth = sweep();
-        assertTrue(fifth.contains("ft_seed-2: complete, skipped (but its config differs from the sweep's: "
-                + "train.lr: 0.02 -> 0.05; delete the folder to run it again)"), fifth);
+        assertTrue(
+                fifth.contains("ft_seed-2: complete, skipped (but its config differs from the sweep's: "
+                        + "train.lr: 0.02 -> 0.05; delete the folder to run it again)"),
+                fifth);
         assertEquals(1, read(out.resolve("one_seed-2/results.json")).phases().size());
         Files.writeString(tmp.resolve("sweep.json"), """
                 { "base": "base.json", "out": "out", "axes": { "seed": [2] }, "variants": { "one": ["runPhases=2"] } }
@@ -102,13 +108,17 @@ class SweepCommandTest {
         assertTrue(sixth.contains("one_seed-2: complete after 1 phases, runPhases raised, resuming"), sixth);
         RunResult two = read(out.resolve("one_seed-2/results.json"));
         assertTrue(two.complete() && two.phases().size() == 2, sixth);
-        assertArrayEquals(read(out.resolve("ft_seed-2/results.json")).cnn().accuracy(), two.cnn().accuracy(),
+        assertArrayEquals(
+                read(out.resolve("ft_seed-2/results.json")).cnn().accuracy(),
+                two.cnn().accuracy(),
                 "the same as the straight run of the same config");
     }
 
     @Test
     void withoutTheSparkModuleSparkSweepsSayHowToBuildIt() throws Exception {
-        Files.writeString(tmp.resolve("base.json"), "{ \"data\": { \"dataset\": \"fashion-mnist\" }, \"method\": { \"name\": \"finetune\" } }");
+        Files.writeString(
+                tmp.resolve("base.json"),
+                "{ \"data\": { \"dataset\": \"fashion-mnist\" }, \"method\": { \"name\": \"finetune\" } }");
         Files.writeString(tmp.resolve("sweep.json"), "{ \"base\": \"base.json\", \"out\": \"out\" }");
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -120,8 +130,11 @@ class SweepCommandTest {
             System.setErr(err);
         }
         assertEquals(2, rc);
-        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("needs the cil4j-spark module, which is not on the class path:"
-                + " build it with './mvnw -B -DskipTests package -pl cil4j-spark -am'"), buf.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                buf.toString(StandardCharsets.UTF_8)
+                        .contains("needs the cil4j-spark module, which is not on the class path:"
+                                + " build it with './mvnw -B -DskipTests package -pl cil4j-spark -am'"),
+                buf.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(tmp.resolve("out")), "nothing ran");
     }
 

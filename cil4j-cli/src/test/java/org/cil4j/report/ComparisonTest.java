@@ -15,10 +15,12 @@ class ComparisonTest {
     @Test
     void runsDifferingOnlyInSeedOrClassOrderShareARowAndTheOtherDifferencesAreSpelledOut() throws Exception {
         RunDir ft1 = Fixtures.write(tmp.resolve("ft1"), Fixtures.run("ft-s1", List.of("seed=1"), Fixtures.FT, null));
-        RunDir ft2 = Fixtures.write(tmp.resolve("ft2"), Fixtures.run("ft-s2",
-                List.of("seed=2", "scenario.orderSeed=7"), Fixtures.FT2, null));
-        RunDir joint = Fixtures.write(tmp.resolve("joint"), Fixtures.run("joint", List.of("method.name=joint",
-                "train.epochs=3"), Fixtures.JOINT, null));
+        RunDir ft2 = Fixtures.write(
+                tmp.resolve("ft2"),
+                Fixtures.run("ft-s2", List.of("seed=2", "scenario.orderSeed=7"), Fixtures.FT2, null));
+        RunDir joint = Fixtures.write(
+                tmp.resolve("joint"),
+                Fixtures.run("joint", List.of("method.name=joint", "train.epochs=3"), Fixtures.JOINT, null));
 
         Comparison c = Comparison.of(List.of(ft1, ft2, joint));
 
@@ -40,7 +42,8 @@ class ComparisonTest {
 
     @Test
     void oneConfigIsLabelledByItsName() throws Exception {
-        RunDir a = Fixtures.write(tmp.resolve("a"), Fixtures.run("icarl-b2", List.of("seed=1"), Fixtures.FT, Fixtures.JOINT));
+        RunDir a = Fixtures.write(
+                tmp.resolve("a"), Fixtures.run("icarl-b2", List.of("seed=1"), Fixtures.FT, Fixtures.JOINT));
         Comparison c = Comparison.of(List.of(a));
         assertEquals("", c.describeDifferences());
         assertTrue(c.table().startsWith("| config |"));

@@ -28,13 +28,19 @@ final class Fixtures {
      */
     static RunResult run(String name, List<String> sets, double[][] acc, double[][] nme) {
         var tree = ConfigLoader.MAPPER.createObjectNode();
-        List<String> all = new ArrayList<>(List.of("name=" + name, "data.dataset=fashion-mnist", "method.name=finetune",
-                "scenario.base=2", "scenario.increment=2", "model.arch=small-cnn"));
+        List<String> all = new ArrayList<>(List.of(
+                "name=" + name,
+                "data.dataset=fashion-mnist",
+                "method.name=finetune",
+                "scenario.base=2",
+                "scenario.increment=2",
+                "model.arch=small-cnn"));
         all.addAll(sets);
         all.forEach(s -> ConfigLoader.set(tree, s));
         ExperimentConfig cfg = ConfigLoader.bind(tree, "fixture");
         int n = acc.length;
-        int[] order = cfg.scenario().order().isEmpty() ? new int[] {4, 2, 7, 6, 0, 1}
+        int[] order = cfg.scenario().order().isEmpty()
+                ? new int[] {4, 2, 7, 6, 0, 1}
                 : cfg.scenario().order().stream().mapToInt(Integer::intValue).toArray();
         int[] sizes = new int[n];
         java.util.Arrays.fill(sizes, 2);
@@ -50,18 +56,51 @@ final class Fixtures {
                 w[k] = k >= seen - 2 ? 1.5 : 0.8;
                 f[k] = 3 + k * 0.1;
             }
-            phases.add(new PhaseResult(p, 2, seen, 200, 1.0, 0.1, 100, cnn.accuracyAfter(p), aware.accuracyAfter(p),
-                    nm == null ? null : nm.accuracyAfter(p), 100, p == 0 ? null : cnn.oldAccuracy(p), cnn.newAccuracy(p),
-                    Map.of(), 100, new PhaseResult.ClassNorms(w, f)));
+            phases.add(new PhaseResult(
+                    p,
+                    2,
+                    seen,
+                    200,
+                    1.0,
+                    0.1,
+                    100,
+                    cnn.accuracyAfter(p),
+                    aware.accuracyAfter(p),
+                    nm == null ? null : nm.accuracyAfter(p),
+                    100,
+                    p == 0 ? null : cnn.oldAccuracy(p),
+                    cnn.newAccuracy(p),
+                    Map.of(),
+                    100,
+                    new PhaseResult.ClassNorms(w, f)));
         }
-        RunResult.Summary s = new RunResult.Summary("cnn", cnn.averageIncrementalAccuracy(), cnn.accuracyAfter(n - 1),
-                cnn.forgetting(), cnn.backwardTransfer(), cnn.averageIncrementalAccuracy(),
-                aware.averageIncrementalAccuracy(), nm == null ? null : nm.averageIncrementalAccuracy());
-        return new RunResult(RunResult.FORMAT, true, cfg, org.cil4j.experiment.Methods.resolvedParams(cfg.method()),
-                new RunResult.ScenarioInfo(cfg.scenario().setting(), java.util.Arrays.copyOf(order, 2 * n), sizes,
+        RunResult.Summary s = new RunResult.Summary(
+                "cnn",
+                cnn.averageIncrementalAccuracy(),
+                cnn.accuracyAfter(n - 1),
+                cnn.forgetting(),
+                cnn.backwardTransfer(),
+                cnn.averageIncrementalAccuracy(),
+                aware.averageIncrementalAccuracy(),
+                nm == null ? null : nm.averageIncrementalAccuracy());
+        return new RunResult(
+                RunResult.FORMAT,
+                true,
+                cfg,
+                org.cil4j.experiment.Methods.resolvedParams(cfg.method()),
+                new RunResult.ScenarioInfo(
+                        cfg.scenario().setting(),
+                        java.util.Arrays.copyOf(order, 2 * n),
+                        sizes,
                         List.of("a", "b", "c", "d", "e", "f").subList(0, 2 * n)),
-                new Provenance("test", "unknown", "PyTorch", "java", "linux", 2, "host", "2025-01-01T00:00:00Z", null, null),
-                phases, cnn, aware, nm, s, 3.0);
+                new Provenance(
+                        "test", "unknown", "PyTorch", "java", "linux", 2, "host", "2025-01-01T00:00:00Z", null, null),
+                phases,
+                cnn,
+                aware,
+                nm,
+                s,
+                3.0);
     }
 
     /** @return a two-epoch-per-phase log with two loss terms */
@@ -69,8 +108,17 @@ final class Fixtures {
         List<EpochRecord> l = new ArrayList<>();
         for (int p = 0; p < phases; p++) {
             for (int e = 1; e <= 2; e++) {
-                l.add(new EpochRecord(p, "train", e, 2, e == 1 ? 1 : 0.1, e == 1 ? 0.1 : 0.01,
-                        Map.of("ce", 1.0 / e + p, "kd", 0.5 / e), 50, 1000, 1));
+                l.add(new EpochRecord(
+                        p,
+                        "train",
+                        e,
+                        2,
+                        e == 1 ? 1 : 0.1,
+                        e == 1 ? 0.1 : 0.01,
+                        Map.of("ce", 1.0 / e + p, "kd", 0.5 / e),
+                        50,
+                        1000,
+                        1));
             }
         }
         return l;

@@ -39,22 +39,42 @@ class ReportBrowserTest {
     @Test
     void theReportLoadsInChromiumWithoutErrorsAndEveryFigureIsDrawn() throws Exception {
         String chromium = findChromium();
-        assumeTrue(chromium != null, "chromium not found (set CHROMIUM or install the Debian package 'chromium'); "
-                + "skipping the browser test of the HTML report");
+        assumeTrue(
+                chromium != null,
+                "chromium not found (set CHROMIUM or install the Debian package 'chromium'); "
+                        + "skipping the browser test of the HTML report");
         RunDir a = Fixtures.write(tmp.resolve("runs/ft"), Fixtures.run("ft", List.of(), Fixtures.FT, null));
-        RunDir b = Fixtures.write(tmp.resolve("runs/icarl"),
+        RunDir b = Fixtures.write(
+                tmp.resolve("runs/icarl"),
                 Fixtures.run("icarl", List.of("method.name=icarl"), Fixtures.JOINT, Fixtures.FT2));
         Path page = Report.write(List.of(a, b), tmp.resolve("report"));
 
         Path profile = Files.createDirectories(tmp.resolve("profile"));
-        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + profile, "--remote-debugging-port=0", "--window-size=1500,1200", "about:blank")
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        chromium,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-port=0",
+                        "--window-size=1500,1200",
+                        "about:blank")
+                .redirectErrorStream(true)
+                .start();
         try (Cdp cdp = Cdp.connect(p)) {
-            String target = cdp.call(null, "Target.createTarget", obj().put("url", "about:blank")).get("targetId").asText();
-            String s = cdp.call(null, "Target.attachToTarget", obj().put("targetId", target).put("flatten", true))
-                    .get("sessionId").asText();
+            String target = cdp.call(null, "Target.createTarget", obj().put("url", "about:blank"))
+                    .get("targetId")
+                    .asText();
+            String s = cdp.call(
+                            null,
+                            "Target.attachToTarget",
+                            obj().put("targetId", target).put("flatten", true))
+                    .get("sessionId")
+                    .asText();
             cdp.call(s, "Runtime.enable", obj());
             cdp.call(s, "Log.enable", obj());
             cdp.call(s, "Page.enable", obj());
@@ -75,21 +95,38 @@ class ReportBrowserTest {
                     }))""").asText());
             assertEquals(3 + 4 * 2, figs.size(), "figures on the page: " + figs);
             for (JsonNode f : figs) {
-                assertTrue(f.get("complete").asBoolean() && f.get("w").asInt() == Charts.WIDTH
-                        && f.get("h").asInt() == Charts.HEIGHT, "figure decoded at its size: " + f);
+                assertTrue(
+                        f.get("complete").asBoolean()
+                                && f.get("w").asInt() == Charts.WIDTH
+                                && f.get("h").asInt() == Charts.HEIGHT,
+                        "figure decoded at its size: " + f);
                 assertTrue(f.get("ink").asInt() > 2000, "figure has drawn content: " + f);
                 assertTrue(f.get("shown").asDouble() > 100, "figure is laid out visibly: " + f);
             }
-            assertTrue(cdp.evaluate(s, "document.querySelectorAll('table tr').length").asInt() > 5, "tables present");
+            assertTrue(
+                    cdp.evaluate(s, "document.querySelectorAll('table tr').length")
+                                    .asInt()
+                            > 5,
+                    "tables present");
 
             JsonNode metrics = cdp.call(s, "Page.getLayoutMetrics", obj());
             double h = metrics.get("cssContentSize").get("height").asDouble();
-            ObjectNode clip = obj().put("x", 0).put("y", 0).put("width", 1500).put("height", h).put("scale", 1);
-            JsonNode shot = cdp.call(s, "Page.captureScreenshot", obj().put("format", "png")
-                    .put("captureBeyondViewport", true).set("clip", clip));
+            ObjectNode clip = obj().put("x", 0)
+                    .put("y", 0)
+                    .put("width", 1500)
+                    .put("height", h)
+                    .put("scale", 1);
+            JsonNode shot = cdp.call(
+                    s,
+                    "Page.captureScreenshot",
+                    obj().put("format", "png")
+                            .put("captureBeyondViewport", true)
+                            .set("clip", clip));
             Path out = Path.of("target", "report-browser");
             Files.createDirectories(out);
-            Files.write(out.resolve("report.png"), Base64.getDecoder().decode(shot.get("data").asText()));
+            Files.write(
+                    out.resolve("report.png"),
+                    Base64.getDecoder().decode(shot.get("data").asText()));
 
             assertEquals(List.of(), cdp.errors(), "console errors and exceptions while loading the report");
         } finally {
@@ -139,11 +176,13 @@ class ReportBrowserTest {
                 log.append(line).append('\n');
                 Matcher m = ws.matcher(line);
                 if (m.find()) {
-                    Thread drain = new Thread(() -> r.lines().forEach(l -> { }));
+                    Thread drain = new Thread(() -> r.lines().forEach(l -> {}));
                     drain.setDaemon(true);
                     drain.start();
                     Cdp c = new Cdp();
-                    c.ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(m.group(1)), c)
+                    c.ws = HttpClient.newHttpClient()
+                            .newWebSocketBuilder()
+                            .buildAsync(URI.create(m.group(1)), c)
                             .get(30, TimeUnit.SECONDS);
                     return c;
                 }
@@ -187,7 +226,10 @@ class ReportBrowserTest {
         }
 
         JsonNode evaluate(String session, String expression) throws Exception {
-            JsonNode r = call(session, "Runtime.evaluate", obj().put("expression", expression).put("returnByValue", true));
+            JsonNode r = call(
+                    session,
+                    "Runtime.evaluate",
+                    obj().put("expression", expression).put("returnByValue", true));
             if (r.has("exceptionDetails")) {
                 throw new IllegalStateException("evaluation failed: " + r.get("exceptionDetails"));
             }
@@ -223,10 +265,13 @@ class ReportBrowserTest {
             JsonNode p = m.path("params");
             if (method.equals("Runtime.exceptionThrown")) {
                 errors.add("exception: " + p.path("exceptionDetails"));
-            } else if (method.equals("Runtime.consoleAPICalled") && p.path("type").asText().equals("error")) {
+            } else if (method.equals("Runtime.consoleAPICalled")
+                    && p.path("type").asText().equals("error")) {
                 errors.add("console.error: " + p.path("args"));
-            } else if (method.equals("Log.entryAdded") && p.path("entry").path("level").asText().equals("error")) {
-                errors.add("log: " + p.path("entry").path("text").asText() + " " + p.path("entry").path("url").asText());
+            } else if (method.equals("Log.entryAdded")
+                    && p.path("entry").path("level").asText().equals("error")) {
+                errors.add("log: " + p.path("entry").path("text").asText() + " "
+                        + p.path("entry").path("url").asText());
             }
         }
 
@@ -241,7 +286,8 @@ class ReportBrowserTest {
         @Override
         public void close() {
             try {
-                ws.sendText(obj().put("id", 0).put("method", "Browser.close").toString(), true).get(5, TimeUnit.SECONDS);
+                ws.sendText(obj().put("id", 0).put("method", "Browser.close").toString(), true)
+                        .get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // the process is destroyed anyway
             }

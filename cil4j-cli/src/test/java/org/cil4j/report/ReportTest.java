@@ -20,9 +20,11 @@ class ReportTest {
     @Test
     void runsOfDifferentScenariosGoToSeparateSectionsWithTheirOwnFiguresAndTables() throws Exception {
         RunDir ft = Fixtures.write(tmp.resolve("runs/ft"), Fixtures.run("ft", List.of(), Fixtures.FT, null));
-        RunDir icarl = Fixtures.write(tmp.resolve("runs/icarl"),
+        RunDir icarl = Fixtures.write(
+                tmp.resolve("runs/icarl"),
                 Fixtures.run("icarl", List.of("method.name=icarl"), Fixtures.JOINT, Fixtures.FT2));
-        RunDir other = Fixtures.write(tmp.resolve("runs/other"),
+        RunDir other = Fixtures.write(
+                tmp.resolve("runs/other"),
                 Fixtures.run("ft-other-order", List.of("scenario.order=[0,1,2,3,4,5]"), Fixtures.FT2, null));
 
         assertEquals(2, Report.byScenario(List.of(ft, icarl, other)).size(), "another class order, another scenario");
@@ -33,7 +35,8 @@ class ReportTest {
         assertTrue(html.contains("different scenarios"));
         // 3 shared figures per section, 4 per run (matrix, training, two norm figures)
         assertEquals(3 + 4 * 2 + 3 + 4, count(html, "<img "));
-        assertTrue(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
+        assertTrue(
+                !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
                 "no network, no script");
         int pngs = 0;
         try (var s = Files.list(tmp.resolve("report/figures"))) {
@@ -65,17 +68,26 @@ class ReportTest {
     void eachPhaseIsReadAgainstWhenItWasLearnedAndAgainstAVariedSetting() throws Exception {
         Fixtures.write(tmp.resolve("runs/ft"), Fixtures.run("ft", List.of(), Fixtures.FT, null));
         // the talk's reserved-samples ablation: 0, 2 and the default 5 (not in the config)
-        Fixtures.write(tmp.resolve("runs/r0"), Fixtures.run("r0", List.of("method.name=dr-dr",
-                "method.params.reservedPerClass=0"), Fixtures.FT2, null));
-        Fixtures.write(tmp.resolve("runs/r2"), Fixtures.run("r2", List.of("method.name=dr-dr",
-                "method.params.reservedPerClass=2"), Fixtures.JOINT, null));
-        Fixtures.write(tmp.resolve("runs/r5"), Fixtures.run("r5", List.of("method.name=dr-dr"),
-                new double[][] {{90}, {70, 90}, {60, 65, 88}}, null));
-        List<RunDir> runs = RunDir.find(List.of(tmp.resolve("runs/r5"), tmp.resolve("runs/r0"), tmp.resolve("runs/r2")));
+        Fixtures.write(
+                tmp.resolve("runs/r0"),
+                Fixtures.run(
+                        "r0", List.of("method.name=dr-dr", "method.params.reservedPerClass=0"), Fixtures.FT2, null));
+        Fixtures.write(
+                tmp.resolve("runs/r2"),
+                Fixtures.run(
+                        "r2", List.of("method.name=dr-dr", "method.params.reservedPerClass=2"), Fixtures.JOINT, null));
+        Fixtures.write(
+                tmp.resolve("runs/r5"),
+                Fixtures.run("r5", List.of("method.name=dr-dr"), new double[][] {{90}, {70, 90}, {60, 65, 88}}, null));
+        List<RunDir> runs =
+                RunDir.find(List.of(tmp.resolve("runs/r5"), tmp.resolve("runs/r0"), tmp.resolve("runs/r2")));
         Report.write(runs, tmp.resolve("report"), "method.params.reservedPerClass");
         String md = Files.readString(tmp.resolve("report/tables.md"));
         // after the last phase, in the order of the values
-        assertTrue(md.contains("After phase 3.\n\n| method.params.reservedPerClass | run | old phases, mean | new phase |"), md);
+        assertTrue(
+                md.contains(
+                        "After phase 3.\n\n| method.params.reservedPerClass | run | old phases, mean | new phase |"),
+                md);
         int r0 = md.indexOf("| 0 | r0 | 6.50 | 94.00 |");
         int r2 = md.indexOf("| 2 | r2 | 82.00 | 90.00 |");
         int r5 = md.indexOf("| 5 | r5 | 62.50 | 88.00 |");
@@ -85,10 +97,12 @@ class ReportTest {
         Report.write(RunDir.find(List.of(tmp.resolve("runs/ft"))), tmp.resolve("report-ft"));
         String ft = Files.readString(tmp.resolve("report-ft/tables.md"));
         // phase 1: 5 now, 90 when learned; phase 2: 8 (95); mean of old 6.5, newest 96, drop 86, forgetting 86
-        assertTrue(ft.contains("| ft | task-agnostic CNN | 5.00 (90.00) | 8.00 (95.00) | 96.00 | 6.50 | 96.00 | 86.00 | 86.00 |"),
+        assertTrue(
+                ft.contains(
+                        "| ft | task-agnostic CNN | 5.00 (90.00) | 8.00 (95.00) | 96.00 | 6.50 | 96.00 | 86.00 | 86.00 |"),
                 ft);
-        CilException e = assertThrows(CilException.class,
-                () -> Report.write(runs, tmp.resolve("report-bad"), "train.nothing"));
+        CilException e =
+                assertThrows(CilException.class, () -> Report.write(runs, tmp.resolve("report-bad"), "train.nothing"));
         assertTrue(e.getMessage().contains("has no number at that key"), e.getMessage());
     }
 

@@ -48,6 +48,7 @@ public final class CheckpointStore {
             .enable(SerializationFeature.INDENT_OUTPUT);
     /** The manifest file of a checkpoint folder. */
     public static final String MANIFEST = "manifest.json";
+
     private static final String MANIFEST_SUM = "manifest.sha256";
     private static final long MAX_FILE = 1L << 31;
 
@@ -121,7 +122,8 @@ public final class CheckpointStore {
             tmp = null;
             forceDir(dir);
         } catch (IOException e) {
-            throw new CilException("cannot write checkpoint " + target + " (" + e + "); the previous checkpoint is intact", e);
+            throw new CilException(
+                    "cannot write checkpoint " + target + " (" + e + "); the previous checkpoint is intact", e);
         } finally {
             if (tmp != null) {
                 try {
@@ -148,7 +150,8 @@ public final class CheckpointStore {
      * its checkpoints one at a time, so none of them is in progress).
      */
     private void deleteStaleTemporaries() {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(".tmp-"))) {
+        try (DirectoryStream<Path> ds =
+                Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(".tmp-"))) {
             for (Path p : ds) {
                 deleteTree(p);
             }
@@ -165,12 +168,14 @@ public final class CheckpointStore {
         if (!Files.isDirectory(dir)) {
             return out;
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("\\d{6,}"))) {
+        try (DirectoryStream<Path> ds =
+                Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("\\d{6,}"))) {
             ds.forEach(out::add);
         } catch (IOException e) {
             throw new CilException("cannot list " + dir + ": " + e.getMessage(), e);
         }
-        out.sort(Comparator.comparing((Path p) -> Long.parseLong(p.getFileName().toString())).reversed());
+        out.sort(Comparator.comparing((Path p) -> Long.parseLong(p.getFileName().toString()))
+                .reversed());
         return out;
     }
 
@@ -188,8 +193,10 @@ public final class CheckpointStore {
         try {
             return Optional.of(read(all.get(0)));
         } catch (CilException e) {
-            String hint = all.size() > 1 ? "; delete " + all.get(0) + " to resume from the previous checkpoint "
-                    + all.get(1).getFileName() : "";
+            String hint = all.size() > 1
+                    ? "; delete " + all.get(0) + " to resume from the previous checkpoint "
+                            + all.get(1).getFileName()
+                    : "";
             throw new CilException(e.getMessage() + hint, e);
         }
     }
@@ -218,16 +225,16 @@ public final class CheckpointStore {
                     + " (written by another version of cil4j)");
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (Map.Entry<String, Manifest.FileEntry> e : (m.files() == null ? Map.<String, Manifest.FileEntry>of()
-                : m.files()).entrySet()) {
+        for (Map.Entry<String, Manifest.FileEntry> e :
+                (m.files() == null ? Map.<String, Manifest.FileEntry>of() : m.files()).entrySet()) {
             if (!e.getKey().matches("[a-z0-9-]+\\.ndlist")) {
                 throw new CilException(ckpt.resolve(MANIFEST) + ": bad file name '" + e.getKey() + "'");
             }
             Path f = ckpt.resolve(e.getKey());
             byte[] b = readLimited(f);
             if (b.length != e.getValue().bytes()) {
-                throw new CilException(f + ": " + b.length + " bytes, the manifest says " + e.getValue().bytes()
-                        + " (truncated or modified)");
+                throw new CilException(f + ": " + b.length + " bytes, the manifest says "
+                        + e.getValue().bytes() + " (truncated or modified)");
             }
             if (!sha256(b).equals(e.getValue().sha256())) {
                 throw new CilException(f + ": checksum mismatch (the file was modified or damaged)");

@@ -25,8 +25,17 @@ import java.util.Map;
  * @param files name, size and SHA-256 of every other file of the checkpoint
  */
 public record Manifest(
-        String format, long seq, String configHash, JsonNode config, int phase, int stage, int epoch,
-        List<Integer> heads, long epochLines, JsonNode metrics, Map<String, FileEntry> files) {
+        String format,
+        long seq,
+        String configHash,
+        JsonNode config,
+        int phase,
+        int stage,
+        int epoch,
+        List<Integer> heads,
+        long epochLines,
+        JsonNode metrics,
+        Map<String, FileEntry> files) {
 
     /**
      * @param bytes size in bytes

@@ -114,17 +114,19 @@ public final class StateReader implements AutoCloseable {
      * @param targets the tensors to overwrite, by name
      */
     public void copyInto(String prefix, Map<String, NDArray> targets) {
-        long present = entries.keySet().stream().filter(n -> n.startsWith(prefix)).count();
+        long present =
+                entries.keySet().stream().filter(n -> n.startsWith(prefix)).count();
         if (present != targets.size()) {
-            throw new CilException(source + ": holds " + present + " tensors under '" + prefix + "' but the network has "
-                    + targets.size() + " (a different architecture or number of heads)");
+            throw new CilException(source + ": holds " + present + " tensors under '" + prefix
+                    + "' but the network has " + targets.size() + " (a different architecture or number of heads)");
         }
         for (Map.Entry<String, NDArray> e : targets.entrySet()) {
             NDArray src = get(prefix + e.getKey());
             NDArray dst = e.getValue();
             if (!src.getShape().equals(dst.getShape()) || src.getDataType() != dst.getDataType()) {
                 throw new CilException(source + ": tensor '" + prefix + e.getKey() + "' has shape " + src.getShape()
-                        + " " + src.getDataType() + " but the network expects " + dst.getShape() + " " + dst.getDataType());
+                        + " " + src.getDataType() + " but the network expects " + dst.getShape() + " "
+                        + dst.getDataType());
             }
         }
         for (Map.Entry<String, NDArray> e : targets.entrySet()) {

@@ -1,13 +1,12 @@
 package org.cil4j.data;
 
-import org.cil4j.CilException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cil4j.CilException;
 
 /**
  * Reads the official binary versions of CIFAR-10 and CIFAR-100.
@@ -86,16 +85,15 @@ public final class CifarLoader {
         if (Files.isRegularFile(inner.resolve(probe))) {
             return inner;
         }
-        throw new CilException(
-                "no "
-                        + dataset
-                        + " binary data: looked for "
-                        + dir.resolve(probe)
-                        + " and "
-                        + inner.resolve(probe)
-                        + "; get it with `cil data fetch "
-                        + dataset
-                        + "`");
+        throw new CilException("no "
+                + dataset
+                + " binary data: looked for "
+                + dir.resolve(probe)
+                + " and "
+                + inner.resolve(probe)
+                + "; get it with `cil data fetch "
+                + dataset
+                + "`");
     }
 
     /** Tells whether {@code dir} holds the extracted folder or is it. */
@@ -123,8 +121,7 @@ public final class CifarLoader {
             throw new CilException("cannot read the class names in " + file + ": " + e, e);
         }
         if (names.size() != expected) {
-            throw new CilException(
-                    file + ": expected " + expected + " class names, found " + names.size());
+            throw new CilException(file + ": expected " + expected + " class names, found " + names.size());
         }
         return names;
     }
@@ -134,12 +131,7 @@ public final class CifarLoader {
      * {@code labelIndex} is used, then the image.
      */
     private static ImageDataset read(
-            List<Path> files,
-            int labelBytes,
-            int labelIndex,
-            int numClasses,
-            String name,
-            List<String> classNames) {
+            List<Path> files, int labelBytes, int labelIndex, int numClasses, String name, List<String> classNames) {
         int record = labelBytes + IMAGE_BYTES;
         long total = 0;
         for (Path f : files) {
@@ -150,13 +142,12 @@ public final class CifarLoader {
                 throw new CilException("missing CIFAR file: " + f, e);
             }
             if (size == 0 || size % record != 0) {
-                throw new CilException(
-                        f
-                                + ": truncated or corrupt: "
-                                + size
-                                + " bytes is not a positive multiple of the "
-                                + record
-                                + "-byte record");
+                throw new CilException(f
+                        + ": truncated or corrupt: "
+                        + size
+                        + " bytes is not a positive multiple of the "
+                        + record
+                        + "-byte record");
             }
             total += size / record;
         }
@@ -180,25 +171,17 @@ public final class CifarLoader {
             for (int r = 0; r < data.length / record; r++, pos++) {
                 int off = r * record;
                 if (labelBytes == 2 && (data[off] & 0xff) >= 20) {
-                    throw new CilException(
-                            f
-                                    + ": coarse label "
-                                    + (data[off] & 0xff)
-                                    + " of record "
-                                    + r
-                                    + " is out of range [0, 20)");
+                    throw new CilException(f
+                            + ": coarse label "
+                            + (data[off] & 0xff)
+                            + " of record "
+                            + r
+                            + " is out of range [0, 20)");
                 }
                 int label = data[off + labelIndex] & 0xff;
                 if (label >= numClasses) {
                     throw new CilException(
-                            f
-                                    + ": label "
-                                    + label
-                                    + " of record "
-                                    + r
-                                    + " is out of range [0, "
-                                    + numClasses
-                                    + ")");
+                            f + ": label " + label + " of record " + r + " is out of range [0, " + numClasses + ")");
                 }
                 lb[pos] = label;
                 System.arraycopy(data, off + labelBytes, px, pos * IMAGE_BYTES, IMAGE_BYTES);

@@ -1,12 +1,5 @@
 package org.cil4j.data;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.cil4j.CilException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -38,6 +31,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.cil4j.CilException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Downloads the official archives of the datasets that have one (CIFAR-10, CIFAR-100 and
@@ -82,8 +81,7 @@ public final class DataFetcher {
      * @param ready paths relative to the target folder that exist once the dataset is complete
      * @param hint extra advice for getting the data by hand, or an empty string
      */
-    public record Source(
-            String name, List<Download> files, boolean extract, List<String> ready, String hint) {}
+    public record Source(String name, List<Download> files, boolean extract, List<String> ready, String hint) {}
 
     private final Map<String, Source> sources;
     private final Duration connectTimeout;
@@ -118,12 +116,10 @@ public final class DataFetcher {
                 "cifar10",
                 new Source(
                         "cifar10",
-                        List.of(
-                                new Download(
-                                        URI.create(
-                                                "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
-                                        "cifar-10-binary.tar.gz",
-                                        "c32a1d4ab5d03f1284b67883e8d87530")),
+                        List.of(new Download(
+                                URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
+                                "cifar-10-binary.tar.gz",
+                                "c32a1d4ab5d03f1284b67883e8d87530")),
                         true,
                         List.of(CifarLoader.CIFAR10_FOLDER + "/test_batch.bin"),
                         ""));
@@ -131,35 +127,32 @@ public final class DataFetcher {
                 "cifar100",
                 new Source(
                         "cifar100",
-                        List.of(
-                                new Download(
-                                        URI.create(
-                                                "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"),
-                                        "cifar-100-binary.tar.gz",
-                                        "03b5dce01913d631647c71ecec9e9cb8")),
+                        List.of(new Download(
+                                URI.create("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"),
+                                "cifar-100-binary.tar.gz",
+                                "03b5dce01913d631647c71ecec9e9cb8")),
                         true,
                         List.of(CifarLoader.CIFAR100_FOLDER + "/test.bin"),
                         ""));
         // URLs and checksums from the table in the Fashion-MNIST README (zalandoresearch).
         String fm = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
-        List<Download> fmFiles =
-                List.of(
-                        new Download(
-                                URI.create(fm + "train-images-idx3-ubyte.gz"),
-                                "train-images-idx3-ubyte.gz",
-                                "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-                        new Download(
-                                URI.create(fm + "train-labels-idx1-ubyte.gz"),
-                                "train-labels-idx1-ubyte.gz",
-                                "25c81989df183df01b3e8a0aad5dffbe"),
-                        new Download(
-                                URI.create(fm + "t10k-images-idx3-ubyte.gz"),
-                                "t10k-images-idx3-ubyte.gz",
-                                "bef4ecab320f06d8554ea6380940ec79"),
-                        new Download(
-                                URI.create(fm + "t10k-labels-idx1-ubyte.gz"),
-                                "t10k-labels-idx1-ubyte.gz",
-                                "bb300cfdad3c16e7a12a480ee83cd310"));
+        List<Download> fmFiles = List.of(
+                new Download(
+                        URI.create(fm + "train-images-idx3-ubyte.gz"),
+                        "train-images-idx3-ubyte.gz",
+                        "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+                new Download(
+                        URI.create(fm + "train-labels-idx1-ubyte.gz"),
+                        "train-labels-idx1-ubyte.gz",
+                        "25c81989df183df01b3e8a0aad5dffbe"),
+                new Download(
+                        URI.create(fm + "t10k-images-idx3-ubyte.gz"),
+                        "t10k-images-idx3-ubyte.gz",
+                        "bef4ecab320f06d8554ea6380940ec79"),
+                new Download(
+                        URI.create(fm + "t10k-labels-idx1-ubyte.gz"),
+                        "t10k-labels-idx1-ubyte.gz",
+                        "bb300cfdad3c16e7a12a480ee83cd310"));
         List<String> fmReady = new ArrayList<>();
         for (Download d : fmFiles) {
             fmReady.add(d.fileName());
@@ -172,7 +165,7 @@ public final class DataFetcher {
                         false,
                         fmReady,
                         "On Debian or Ubuntu, `apt-get install dataset-fashion-mnist` installs the"
-                            + " same files in /usr/share/datasets/fashion-mnist."));
+                                + " same files in /usr/share/datasets/fashion-mnist."));
         return m;
     }
 
@@ -194,10 +187,9 @@ public final class DataFetcher {
      */
     public static Path defaultDir(String name) {
         String env = System.getenv(ENV);
-        Path home =
-                env != null && !env.isBlank()
-                        ? Path.of(env)
-                        : Path.of(System.getProperty("user.home"), ".cache", "cil4j", "data");
+        Path home = env != null && !env.isBlank()
+                ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "cil4j", "data");
         return home.resolve(name);
     }
 
@@ -215,10 +207,7 @@ public final class DataFetcher {
         Source src = sources.get(name.toLowerCase(Locale.ROOT));
         if (src == null) {
             throw new CilException(
-                    "cannot fetch '"
-                            + name
-                            + "': downloadable datasets are "
-                            + String.join(", ", names()));
+                    "cannot fetch '" + name + "': downloadable datasets are " + String.join(", ", names()));
         }
         if (isReady(src, targetDir)) {
             LOG.info("{} is already in {}", src.name(), targetDir);
@@ -227,8 +216,7 @@ public final class DataFetcher {
         try {
             Files.createDirectories(targetDir);
         } catch (IOException e) {
-            throw new CilException(
-                    "cannot create the data folder " + targetDir + ": " + e.getMessage(), e);
+            throw new CilException("cannot create the data folder " + targetDir + ": " + e.getMessage(), e);
         }
         for (Download d : src.files()) {
             Path file = targetDir.resolve(d.fileName());
@@ -236,14 +224,13 @@ public final class DataFetcher {
             if (Files.isRegularFile(file)) {
                 String md5 = md5Of(file);
                 if (!md5.equals(d.md5())) {
-                    throw new CilException(
-                            file
-                                    + ": checksum mismatch: MD5 "
-                                    + md5
-                                    + ", expected "
-                                    + d.md5()
-                                    + "; the file is corrupt or not the official one: delete it and"
-                                    + " fetch again");
+                    throw new CilException(file
+                            + ": checksum mismatch: MD5 "
+                            + md5
+                            + ", expected "
+                            + d.md5()
+                            + "; the file is corrupt or not the official one: delete it and"
+                            + " fetch again");
                 }
                 LOG.info("Using {} (checksum verified)", file);
             } else {
@@ -258,14 +245,13 @@ public final class DataFetcher {
             }
         }
         if (!isReady(src, targetDir)) {
-            throw new CilException(
-                    "fetched "
-                            + src.name()
-                            + " into "
-                            + targetDir
-                            + " but "
-                            + src.ready()
-                            + " are still not all there: the archive has an unexpected layout");
+            throw new CilException("fetched "
+                    + src.name()
+                    + " into "
+                    + targetDir
+                    + " but "
+                    + src.ready()
+                    + " are still not all there: the archive has an unexpected layout");
         }
         return targetDir;
     }
@@ -319,21 +305,18 @@ public final class DataFetcher {
                 http.setInstanceFollowRedirects(true);
                 int code = http.getResponseCode();
                 if (code != HttpURLConnection.HTTP_OK) {
-                    throw new CilException(
-                            "cannot download "
-                                    + d.uri()
-                                    + ": the server answered HTTP "
-                                    + code
-                                    + ". "
-                                    + manual(src, targetDir));
+                    throw new CilException("cannot download "
+                            + d.uri()
+                            + ": the server answered HTTP "
+                            + code
+                            + ". "
+                            + manual(src, targetDir));
                 }
                 expectedLength = http.getContentLengthLong();
             }
             MessageDigest md5 = md5();
             long n;
-            try (InputStream in =
-                            new DigestInputStream(
-                                    new BufferedInputStream(conn.getInputStream(), 1 << 16), md5);
+            try (InputStream in = new DigestInputStream(new BufferedInputStream(conn.getInputStream(), 1 << 16), md5);
                     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 OutputStream out = Channels.newOutputStream(ch);
                 n = in.transferTo(out);
@@ -341,27 +324,25 @@ public final class DataFetcher {
                 ch.force(true);
             }
             if (expectedLength >= 0 && n != expectedLength) {
-                throw new CilException(
-                        "download of "
-                                + d.uri()
-                                + " was cut short: expected "
-                                + expectedLength
-                                + " bytes, received "
-                                + n);
+                throw new CilException("download of "
+                        + d.uri()
+                        + " was cut short: expected "
+                        + expectedLength
+                        + " bytes, received "
+                        + n);
             }
             String got = HexFormat.of().formatHex(md5.digest());
             if (!got.equals(d.md5())) {
-                throw new CilException(
-                        "checksum mismatch for "
-                                + d.uri()
-                                + " (saved as "
-                                + file
-                                + "): MD5 "
-                                + got
-                                + ", expected "
-                                + d.md5()
-                                + "; the download is corrupt or the file"
-                                + " changed upstream, so it was deleted");
+                throw new CilException("checksum mismatch for "
+                        + d.uri()
+                        + " (saved as "
+                        + file
+                        + "): MD5 "
+                        + got
+                        + ", expected "
+                        + d.md5()
+                        + "; the download is corrupt or the file"
+                        + " changed upstream, so it was deleted");
             }
             DecodedCache.moveAtomically(tmp, file);
             tmp = null;
@@ -386,11 +367,9 @@ public final class DataFetcher {
                             + manual(src, targetDir),
                     e);
         } catch (FileNotFoundException e) {
-            throw new CilException(
-                    "cannot download " + d.uri() + ": not found. " + manual(src, targetDir), e);
+            throw new CilException("cannot download " + d.uri() + ": not found. " + manual(src, targetDir), e);
         } catch (IOException e) {
-            throw new CilException(
-                    "cannot download " + d.uri() + ": " + e + ". " + manual(src, targetDir), e);
+            throw new CilException("cannot download " + d.uri() + ": " + e + ". " + manual(src, targetDir), e);
         } finally {
             if (tmp != null) {
                 deleteQuietly(tmp);
@@ -406,35 +385,25 @@ public final class DataFetcher {
         Path tmpDir = null;
         try {
             tmpDir = Files.createTempDirectory(targetDir, ".extract-");
-            try (TarArchiveInputStream tar =
-                    new TarArchiveInputStream(
-                            new GzipCompressorInputStream(
-                                    new BufferedInputStream(
-                                            Files.newInputStream(archive), 1 << 16)))) {
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                    new GzipCompressorInputStream(new BufferedInputStream(Files.newInputStream(archive), 1 << 16)))) {
                 TarArchiveEntry e;
                 while ((e = tar.getNextEntry()) != null) {
                     Path out = tmpDir.resolve(e.getName()).normalize();
                     if (!out.startsWith(tmpDir) || out.equals(tmpDir) && !e.isDirectory()) {
-                        throw new CilException(
-                                archive + ": unsafe entry name '" + e.getName() + "'");
+                        throw new CilException(archive + ": unsafe entry name '" + e.getName() + "'");
                     }
                     if (e.isDirectory()) {
                         Files.createDirectories(out);
                     } else if (e.isFile()) {
                         Files.createDirectories(out.getParent());
                         try (FileChannel ch =
-                                FileChannel.open(
-                                        out,
-                                        StandardOpenOption.CREATE_NEW,
-                                        StandardOpenOption.WRITE)) {
+                                FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                             tar.transferTo(Channels.newOutputStream(ch));
                             ch.force(true);
                         }
                     } else {
-                        LOG.warn(
-                                "{}: skipping entry {} (not a file or folder)",
-                                archive,
-                                e.getName());
+                        LOG.warn("{}: skipping entry {} (not a file or folder)", archive, e.getName());
                     }
                 }
             }
@@ -445,10 +414,9 @@ public final class DataFetcher {
             for (Path p : top) {
                 Path dest = targetDir.resolve(p.getFileName().toString());
                 if (Files.exists(dest)) {
-                    throw new CilException(
-                            dest
-                                    + " already exists but is incomplete or not the expected data;"
-                                    + " delete it and fetch again");
+                    throw new CilException(dest
+                            + " already exists but is incomplete or not the expected data;"
+                            + " delete it and fetch again");
                 }
             }
             for (Path p : top) {
@@ -456,8 +424,7 @@ public final class DataFetcher {
             }
             DecodedCache.forceDir(targetDir);
         } catch (IOException e) {
-            throw new CilException(
-                    "cannot unpack " + archive + ": " + e.getMessage() + " (corrupt archive?)", e);
+            throw new CilException("cannot unpack " + archive + ": " + e.getMessage() + " (corrupt archive?)", e);
         } finally {
             if (tmpDir != null) {
                 deleteTree(tmpDir);

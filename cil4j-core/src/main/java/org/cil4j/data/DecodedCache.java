@@ -1,8 +1,5 @@
 package org.cil4j.data;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -28,6 +25,8 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An on-disk cache of decoded, resized image datasets, so that a folder of JPEGs is decoded once
@@ -115,12 +114,7 @@ public final class DecodedCache {
      * @return a key that is also a safe file name
      */
     public static String key(
-            Path root,
-            String split,
-            List<String> classNames,
-            List<SourceFile> files,
-            int height,
-            int width) {
+            Path root, String split, List<String> classNames, List<SourceFile> files, int height, int width) {
         MessageDigest sha = sha256();
         Path abs = root.toAbsolutePath().normalize();
         update(sha, "cil4j-decoded-cache");
@@ -174,8 +168,7 @@ public final class DecodedCache {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
             LOG.warn(
-                    "Decoded-image cache file {} is damaged ({}); deleting it and decoding the"
-                            + " images again",
+                    "Decoded-image cache file {} is damaged ({}); deleting it and decoding the" + " images again",
                     file,
                     e instanceof EOFException
                             ? "truncated: unexpected end of file"
@@ -204,10 +197,8 @@ public final class DecodedCache {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + key + ".", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                CheckedOutputStream checked =
-                        new CheckedOutputStream(
-                                new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16),
-                                new CRC32C());
+                CheckedOutputStream checked = new CheckedOutputStream(
+                        new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16), new CRC32C());
                 DataOutputStream out = new DataOutputStream(checked);
                 writeEntry(out, key, data);
                 out.writeLong(checked.getChecksum().getValue());
@@ -232,8 +223,7 @@ public final class DecodedCache {
         }
     }
 
-    private static void writeEntry(DataOutputStream out, String key, ImageDataset d)
-            throws IOException {
+    private static void writeEntry(DataOutputStream out, String key, ImageDataset d) throws IOException {
         out.write(MAGIC);
         out.writeInt(FORMAT_VERSION);
         out.writeUTF(key);
@@ -284,29 +274,26 @@ public final class DecodedCache {
                     || count < 0
                     || numClasses <= 0
                     || numClasses > MAX_CLASSES) {
-                throw new IOException(
-                        "bad header: "
-                                + count
-                                + " images of "
-                                + channels
-                                + "x"
-                                + height
-                                + "x"
-                                + width
-                                + ", "
-                                + numClasses
-                                + " classes");
+                throw new IOException("bad header: "
+                        + count
+                        + " images of "
+                        + channels
+                        + "x"
+                        + height
+                        + "x"
+                        + width
+                        + ", "
+                        + numClasses
+                        + " classes");
             }
             long imageSize = (long) channels * height * width;
             long payload = 4L * count + imageSize * count;
-            if (headerBytes + payload + 8 > fileSize
-                    || imageSize * count > Integer.MAX_VALUE - 16) {
-                throw new IOException(
-                        "truncated: the header declares "
-                                + count
-                                + " images, the file has only "
-                                + fileSize
-                                + " bytes");
+            if (headerBytes + payload + 8 > fileSize || imageSize * count > Integer.MAX_VALUE - 16) {
+                throw new IOException("truncated: the header declares "
+                        + count
+                        + " images, the file has only "
+                        + fileSize
+                        + " bytes");
             }
             String[] names = new String[numClasses];
             for (int i = 0; i < numClasses; i++) {
@@ -315,12 +302,11 @@ public final class DecodedCache {
             }
             long expected = headerBytes + payload + 8;
             if (expected != fileSize) {
-                throw new IOException(
-                        (fileSize < expected ? "truncated" : "corrupt")
-                                + ": expected "
-                                + expected
-                                + " bytes, found "
-                                + fileSize);
+                throw new IOException((fileSize < expected ? "truncated" : "corrupt")
+                        + ": expected "
+                        + expected
+                        + " bytes, found "
+                        + fileSize);
             }
             int[] labels = new int[count];
             for (int i = 0; i < count; i++) {
@@ -353,11 +339,7 @@ public final class DecodedCache {
     /** Renames {@code tmp} onto {@code target} atomically where the file system allows. */
     static void moveAtomically(Path tmp, Path target) throws IOException {
         try {
-            Files.move(
-                    tmp,
-                    target,
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }

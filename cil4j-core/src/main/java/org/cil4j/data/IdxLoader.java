@@ -1,7 +1,5 @@
 package org.cil4j.data;
 
-import org.cil4j.CilException;
-
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.cil4j.CilException;
 
 /**
  * Reads MNIST-style IDX files (MNIST, Fashion-MNIST), gzipped or raw.
@@ -57,8 +56,7 @@ public final class IdxLoader {
      * @throws CilException naming the file when a file is missing, truncated or malformed, when
      *     the counts differ, or when a label is out of range
      */
-    public static ImageDataset load(
-            Path images, Path labels, String name, List<String> classNames) {
+    public static ImageDataset load(Path images, Path labels, String name, List<String> classNames) {
         byte[] img = readAll(images);
         byte[] lab = readAll(labels);
 
@@ -66,42 +64,32 @@ public final class IdxLoader {
         int rows = readInt(img, 8);
         int cols = readInt(img, 12);
         if (rows <= 0 || cols <= 0) {
-            throw new CilException(
-                    images + ": bad image size " + rows + "x" + cols + " in the header");
+            throw new CilException(images + ": bad image size " + rows + "x" + cols + " in the header");
         }
         long expected = 16L + (long) n * rows * cols;
         if (expected > Integer.MAX_VALUE - 16) {
             throw new CilException(
-                    images
-                            + ": header declares "
-                            + n
-                            + " images of "
-                            + rows
-                            + "x"
-                            + cols
-                            + ", too large to load");
+                    images + ": header declares " + n + " images of " + rows + "x" + cols + ", too large to load");
         }
         checkLength(images, img.length, expected);
 
         int m = header(lab, labels, LABELS_MAGIC, 8, "label");
         checkLength(labels, lab.length, 8L + m);
         if (m != n) {
-            throw new CilException(
-                    labels + " has " + m + " labels but " + images + " has " + n + " images");
+            throw new CilException(labels + " has " + m + " labels but " + images + " has " + n + " images");
         }
         int[] lb = new int[n];
         for (int i = 0; i < n; i++) {
             lb[i] = lab[8 + i] & 0xff;
             if (lb[i] >= classNames.size()) {
-                throw new CilException(
-                        labels
-                                + ": label "
-                                + lb[i]
-                                + " of sample "
-                                + i
-                                + " is out of range [0, "
-                                + classNames.size()
-                                + ")");
+                throw new CilException(labels
+                        + ": label "
+                        + lb[i]
+                        + " of sample "
+                        + i
+                        + " is out of range [0, "
+                        + classNames.size()
+                        + ")");
             }
         }
         byte[] px = new byte[n * rows * cols];
@@ -137,8 +125,7 @@ public final class IdxLoader {
      * @return a one-channel dataset
      * @throws CilException when a file is missing (naming the path looked for) or malformed
      */
-    public static ImageDataset loadSplit(
-            Path dir, String split, String name, List<String> classNames) {
+    public static ImageDataset loadSplit(Path dir, String split, String name, List<String> classNames) {
         String prefix = prefix(split);
         Path images = find(dir, prefix + "-images-idx3-ubyte");
         Path labels = find(dir, prefix + "-labels-idx1-ubyte");
@@ -152,14 +139,12 @@ public final class IdxLoader {
      * @return true when every file is there, raw or gzipped
      */
     public static boolean hasStandardFiles(Path dir) {
-        for (String base :
-                List.of(
-                        "train-images-idx3-ubyte",
-                        "train-labels-idx1-ubyte",
-                        "t10k-images-idx3-ubyte",
-                        "t10k-labels-idx1-ubyte")) {
-            if (!Files.isRegularFile(dir.resolve(base))
-                    && !Files.isRegularFile(dir.resolve(base + ".gz"))) {
+        for (String base : List.of(
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte")) {
+            if (!Files.isRegularFile(dir.resolve(base)) && !Files.isRegularFile(dir.resolve(base + ".gz"))) {
                 return false;
             }
         }
@@ -173,8 +158,7 @@ public final class IdxLoader {
             case "test":
                 return "t10k";
             default:
-                throw new CilException(
-                        "unknown split '" + split + "' for IDX data: use train or test");
+                throw new CilException("unknown split '" + split + "' for IDX data: use train or test");
         }
     }
 
@@ -203,10 +187,8 @@ public final class IdxLoader {
             } else if (found == LABELS_MAGIC) {
                 hint = " (this looks like a label file)";
             }
-            throw new CilException(
-                    String.format(
-                            "%s: not an IDX %s file: magic number 0x%08x, expected 0x%08x%s",
-                            file, kind, found, magic, hint));
+            throw new CilException(String.format(
+                    "%s: not an IDX %s file: magic number 0x%08x, expected 0x%08x%s", file, kind, found, magic, hint));
         }
         if (data.length < headerSize) {
             throw truncatedHeader(file, headerSize, data.length);
@@ -220,32 +202,22 @@ public final class IdxLoader {
 
     private static CilException truncatedHeader(Path file, int headerSize, int found) {
         return new CilException(
-                file
-                        + ": truncated: expected at least "
-                        + headerSize
-                        + " bytes (the IDX header), found "
-                        + found);
+                file + ": truncated: expected at least " + headerSize + " bytes (the IDX header), found " + found);
     }
 
     private static void checkLength(Path file, long found, long expected) {
         if (found < expected) {
             throw new CilException(
-                    file
-                            + ": truncated: expected "
-                            + expected
-                            + " bytes, found "
-                            + found
-                            + gzNote(file));
+                    file + ": truncated: expected " + expected + " bytes, found " + found + gzNote(file));
         }
         if (found > expected) {
-            throw new CilException(
-                    file
-                            + ": corrupt: expected "
-                            + expected
-                            + " bytes, found "
-                            + found
-                            + gzNote(file)
-                            + "; the data runs past what the header declares");
+            throw new CilException(file
+                    + ": corrupt: expected "
+                    + expected
+                    + " bytes, found "
+                    + found
+                    + gzNote(file)
+                    + "; the data runs past what the header declares");
         }
     }
 
@@ -254,10 +226,7 @@ public final class IdxLoader {
     }
 
     private static int readInt(byte[] b, int off) {
-        return ((b[off] & 0xff) << 24)
-                | ((b[off + 1] & 0xff) << 16)
-                | ((b[off + 2] & 0xff) << 8)
-                | (b[off + 3] & 0xff);
+        return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
     }
 
     private static boolean isGzip(Path file) {
@@ -305,14 +274,12 @@ public final class IdxLoader {
             }
         } catch (EOFException e) {
             int declared = declaredLength(buf, len);
-            String what =
-                    declared > len
-                            ? "expected " + declared + " bytes, found " + len
-                            : "the compressed stream ends early after " + len + " bytes";
+            String what = declared > len
+                    ? "expected " + declared + " bytes, found " + len
+                    : "the compressed stream ends early after " + len + " bytes";
             throw new CilException(file + ": truncated: " + what + " (gzip data cut short)", e);
         } catch (ZipException e) {
-            throw new CilException(
-                    file + ": corrupt gzip data after " + len + " bytes: " + e.getMessage(), e);
+            throw new CilException(file + ": corrupt gzip data after " + len + " bytes: " + e.getMessage(), e);
         }
         return Arrays.copyOf(buf, len);
     }

@@ -80,7 +80,12 @@ public final class ImageBytes {
                 if (c == 1) {
                     img.getRaster().setSample(x, y, 0, px[off + k] & 0xff);
                 } else {
-                    img.setRGB(x, y, (px[off + k] & 0xff) << 16 | (px[off + plane + k] & 0xff) << 8 | (px[off + 2 * plane + k] & 0xff));
+                    img.setRGB(
+                            x,
+                            y,
+                            (px[off + k] & 0xff) << 16
+                                    | (px[off + plane + k] & 0xff) << 8
+                                    | (px[off + 2 * plane + k] & 0xff));
                 }
             }
         }

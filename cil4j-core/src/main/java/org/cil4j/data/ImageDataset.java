@@ -34,13 +34,7 @@ public final class ImageDataset {
      * @param classNames the name of each class, indexed by label
      */
     public ImageDataset(
-            String name,
-            byte[] pixels,
-            int[] labels,
-            int channels,
-            int height,
-            int width,
-            List<String> classNames) {
+            String name, byte[] pixels, int[] labels, int channels, int height, int width, List<String> classNames) {
         this.name = Objects.requireNonNull(name);
         this.pixels = Objects.requireNonNull(pixels);
         this.labels = Objects.requireNonNull(labels);
@@ -56,20 +50,18 @@ public final class ImageDataset {
         this.width = width;
         long expected = (long) labels.length * channels * height * width;
         if (pixels.length != expected) {
-            throw new IllegalArgumentException(
-                    name + ": " + pixels.length + " pixel bytes, expected " + expected);
+            throw new IllegalArgumentException(name + ": " + pixels.length + " pixel bytes, expected " + expected);
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= this.classNames.size()) {
-                throw new IllegalArgumentException(
-                        name
-                                + ": label "
-                                + labels[i]
-                                + " of sample "
-                                + i
-                                + " is out of range [0, "
-                                + this.classNames.size()
-                                + ")");
+                throw new IllegalArgumentException(name
+                        + ": label "
+                        + labels[i]
+                        + " of sample "
+                        + i
+                        + " is out of range [0, "
+                        + this.classNames.size()
+                        + ")");
             }
         }
     }

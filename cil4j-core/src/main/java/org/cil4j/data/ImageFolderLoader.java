@@ -1,9 +1,5 @@
 package org.cil4j.data;
 
-import org.cil4j.CilException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -28,9 +24,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageInputStream;
+import org.cil4j.CilException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads ImageNet-style folders: {@code root/train/<class>/*} and {@code root/val/<class>/*}, each
@@ -164,11 +162,7 @@ public final class ImageFolderLoader {
             key = DecodedCache.key(root, folder, classes, sources, height, width);
             Optional<ImageDataset> hit = cache.read(key, name);
             if (hit.isPresent()) {
-                LOG.info(
-                        "Loaded {} ({} images) from cache {}",
-                        name,
-                        entries.size(),
-                        cache.fileFor(key));
+                LOG.info("Loaded {} ({} images) from cache {}", name, entries.size(), cache.fileFor(key));
                 return hit.get();
             }
         }
@@ -204,19 +198,12 @@ public final class ImageFolderLoader {
                     continue;
                 }
                 if (w.contains("/") || w.contains("\\") || w.startsWith(".")) {
-                    throw new CilException(
-                            wnids + ", line " + (i + 1) + ": bad class name '" + w + "'");
+                    throw new CilException(wnids + ", line " + (i + 1) + ": bad class name '" + w + "'");
                 }
                 Integer prev = seen.putIfAbsent(w, i + 1);
                 if (prev != null) {
                     throw new CilException(
-                            wnids
-                                    + ", line "
-                                    + (i + 1)
-                                    + ": class "
-                                    + w
-                                    + " already listed on line "
-                                    + prev);
+                            wnids + ", line " + (i + 1) + ": class " + w + " already listed on line " + prev);
                 }
                 names.add(w);
             }
@@ -228,13 +215,7 @@ public final class ImageFolderLoader {
         Path train = root.resolve("train");
         if (!Files.isDirectory(train)) {
             throw new CilException(
-                    "cannot determine the classes of "
-                            + root
-                            + ": neither "
-                            + wnids
-                            + " nor "
-                            + train
-                            + " exists");
+                    "cannot determine the classes of " + root + ": neither " + wnids + " nor " + train + " exists");
         }
         List<String> names = new ArrayList<>(subfolders(train));
         if (names.isEmpty()) {
@@ -251,8 +232,7 @@ public final class ImageFolderLoader {
             case "test":
                 return "val";
             default:
-                throw new CilException(
-                        "unknown split '" + split + "' for an image folder: use train or val");
+                throw new CilException("unknown split '" + split + "' for an image folder: use train or val");
         }
     }
 
@@ -289,33 +269,24 @@ public final class ImageFolderLoader {
 
     private static List<Entry> list(Path root, Path splitDir, List<String> classes) {
         boolean fromWnids = Files.isRegularFile(root.resolve(WNIDS));
-        String source =
-                fromWnids
-                        ? "listed in " + root.resolve(WNIDS)
-                        : "missing from " + root.resolve("train");
+        String source = fromWnids ? "listed in " + root.resolve(WNIDS) : "missing from " + root.resolve("train");
         for (String f : subfolders(splitDir)) {
             if (!classes.contains(f)) {
                 throw new CilException(
-                        "class folder "
-                                + splitDir.resolve(f)
-                                + " is not a known class: it is "
-                                + source);
+                        "class folder " + splitDir.resolve(f) + " is not a known class: it is " + source);
             }
         }
         List<Entry> entries = new ArrayList<>();
         for (int label = 0; label < classes.size(); label++) {
             Path classDir = splitDir.resolve(classes.get(label));
             if (!Files.isDirectory(classDir)) {
-                throw new CilException(
-                        "missing class folder "
-                                + classDir
-                                + " (class "
-                                + classes.get(label)
-                                + " is "
-                                + (fromWnids
-                                        ? "listed in " + root.resolve(WNIDS)
-                                        : "in " + root.resolve("train"))
-                                + ")");
+                throw new CilException("missing class folder "
+                        + classDir
+                        + " (class "
+                        + classes.get(label)
+                        + " is "
+                        + (fromWnids ? "listed in " + root.resolve(WNIDS) : "in " + root.resolve("train"))
+                        + ")");
             }
             TreeSet<String> files = new TreeSet<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(classDir)) {
@@ -341,12 +312,7 @@ public final class ImageFolderLoader {
                     throw new CilException("cannot read " + p + ": " + e.getMessage(), e);
                 }
                 entries.add(
-                        new Entry(
-                                p,
-                                prefix + n,
-                                a.size(),
-                                a.lastModifiedTime().to(TimeUnit.MICROSECONDS),
-                                label));
+                        new Entry(p, prefix + n, a.size(), a.lastModifiedTime().to(TimeUnit.MICROSECONDS), label));
             }
         }
         return entries;
@@ -357,14 +323,7 @@ public final class ImageFolderLoader {
         int sz = 3 * height * width;
         if ((long) n * sz > Integer.MAX_VALUE - 16) {
             throw new CilException(
-                    name
-                            + ": "
-                            + n
-                            + " images of "
-                            + height
-                            + "x"
-                            + width
-                            + " are too many to hold in memory");
+                    name + ": " + n + " images of " + height + "x" + width + " are too many to hold in memory");
         }
         byte[] px = new byte[n * sz];
         int[] labels = new int[n];
@@ -373,33 +332,28 @@ public final class ImageFolderLoader {
         }
         long start = System.nanoTime();
         int pool = Math.max(1, Math.min(threads, (n + CHUNK - 1) / CHUNK));
-        ExecutorService exec =
-                Executors.newFixedThreadPool(
-                        pool,
-                        r -> {
-                            Thread t = new Thread(r, "cil4j-decode");
-                            t.setDaemon(true);
-                            return t;
-                        });
+        ExecutorService exec = Executors.newFixedThreadPool(pool, r -> {
+            Thread t = new Thread(r, "cil4j-decode");
+            t.setDaemon(true);
+            return t;
+        });
         AtomicBoolean failed = new AtomicBoolean();
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int from = 0; from < n; from += CHUNK) {
                 int lo = from;
                 int hi = Math.min(n, from + CHUNK);
-                futures.add(
-                        exec.submit(
-                                () -> {
-                                    for (int i = lo; i < hi && !failed.get(); i++) {
-                                        try {
-                                            decodeInto(entries.get(i).file, px, i * sz);
-                                        } catch (RuntimeException e) {
-                                            failed.set(true);
-                                            throw e;
-                                        }
-                                    }
-                                    return null;
-                                }));
+                futures.add(exec.submit(() -> {
+                    for (int i = lo; i < hi && !failed.get(); i++) {
+                        try {
+                            decodeInto(entries.get(i).file, px, i * sz);
+                        } catch (RuntimeException e) {
+                            failed.set(true);
+                            throw e;
+                        }
+                    }
+                    return null;
+                }));
             }
             for (Future<?> f : futures) {
                 try {
@@ -418,11 +372,7 @@ public final class ImageFolderLoader {
         } finally {
             exec.shutdownNow();
         }
-        LOG.info(
-                "Decoded {} images of {} in {} ms",
-                n,
-                name,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        LOG.info("Decoded {} images of {} in {} ms", n, name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return new ImageDataset(name, px, labels, 3, height, width, classes);
     }
 
@@ -437,10 +387,7 @@ public final class ImageFolderLoader {
             throw new CilException("cannot decode image " + file + ": " + e.getMessage(), e);
         }
         if (img == null) {
-            throw new CilException(
-                    "cannot decode image "
-                            + file
-                            + ": not a JPEG, PNG or other format ImageIO reads");
+            throw new CilException("cannot decode image " + file + ": not a JPEG, PNG or other format ImageIO reads");
         }
         int h = img.getHeight();
         int w = img.getWidth();
@@ -482,8 +429,7 @@ public final class ImageFolderLoader {
         ColorModel cm = img.getColorModel();
         Raster raster = img.getRaster();
         int csType = cm.getColorSpace().getType();
-        if (cm instanceof ComponentColorModel
-                && (csType == ColorSpace.TYPE_GRAY || csType == ColorSpace.TYPE_RGB)) {
+        if (cm instanceof ComponentColorModel && (csType == ColorSpace.TYPE_GRAY || csType == ColorSpace.TYPE_RGB)) {
             // Raw samples: no color-space conversion (getRGB would brighten linear gray).
             int[] samples = new int[plane];
             int colorBands = csType == ColorSpace.TYPE_GRAY ? 1 : 3;
@@ -493,10 +439,7 @@ public final class ImageFolderLoader {
                 int bits = cm.getComponentSize(band);
                 for (int i = 0; i < plane; i++) {
                     int s = samples[i];
-                    int v =
-                            bits == 8
-                                    ? s
-                                    : bits > 8 ? s >>> (bits - 8) : s * 255 / ((1 << bits) - 1);
+                    int v = bits == 8 ? s : bits > 8 ? s >>> (bits - 8) : s * 255 / ((1 << bits) - 1);
                     out[b * plane + i] = (byte) v;
                 }
             }

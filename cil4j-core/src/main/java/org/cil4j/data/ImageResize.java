@@ -28,10 +28,9 @@ public final class ImageResize {
             int dp = dstOff + c * oh * ow;
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < ow; x++) {
-                    double v =
-                            (oh <= h && ow <= w)
-                                    ? area(src, sp, h, w, y, x, oh, ow)
-                                    : bilinear(src, sp, h, w, y, x, oh, ow);
+                    double v = (oh <= h && ow <= w)
+                            ? area(src, sp, h, w, y, x, oh, ow)
+                            : bilinear(src, sp, h, w, y, x, oh, ow);
                     dst[dp + y * ow + x] = (byte) Math.max(0, Math.min(255, Math.round(v)));
                 }
             }

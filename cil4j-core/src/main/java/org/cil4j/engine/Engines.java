@@ -47,9 +47,10 @@ public final class Engines {
     }
 
     /** How to get the GPU build, for messages. */
-    static final String GPU_BUILD_HINT = "build the GPU version: CIL4J_NATIVES=gpu ./cil ... (or ./mvnw -Dcil4j.natives=gpu"
-            + " -DskipTests install); it needs an NVIDIA driver for CUDA 12.8 and downloads libtorch 2.7.1 on first use,"
-            + " or loads the one PYTORCH_LIBRARY_PATH names (README, \"On a GPU\")";
+    static final String GPU_BUILD_HINT =
+            "build the GPU version: CIL4J_NATIVES=gpu ./cil ... (or ./mvnw -Dcil4j.natives=gpu"
+                    + " -DskipTests install); it needs an NVIDIA driver for CUDA 12.8 and downloads libtorch 2.7.1 on first use,"
+                    + " or loads the one PYTORCH_LIBRARY_PATH names (README, \"On a GPU\")";
 
     /**
      * @return whether this build carries no native libraries of its own and is meant for a GPU
@@ -100,14 +101,15 @@ public final class Engines {
         try {
             engine = Engine.getEngine("PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new CilException(gpuBuild()
-                    ? "could not start the PyTorch engine of the GPU build (libtorch 2.7.1 for CUDA, downloaded by DJL on"
-                            + " first use or loaded from PYTORCH_LIBRARY_PATH): " + e.getMessage()
-                            + "; without network access, set PYTORCH_LIBRARY_PATH to a libtorch 2.7.1 (PYTORCH_FLAVOR=cu128),"
-                            + " or use the default CPU build"
-                    : "could not start the PyTorch engine (native libraries from"
-                            + " ai.djl.pytorch:pytorch-native-cpu): "
-                            + e.getMessage(),
+            throw new CilException(
+                    gpuBuild()
+                            ? "could not start the PyTorch engine of the GPU build (libtorch 2.7.1 for CUDA, downloaded by DJL on"
+                                    + " first use or loaded from PYTORCH_LIBRARY_PATH): " + e.getMessage()
+                                    + "; without network access, set PYTORCH_LIBRARY_PATH to a libtorch 2.7.1 (PYTORCH_FLAVOR=cu128),"
+                                    + " or use the default CPU build"
+                            : "could not start the PyTorch engine (native libraries from"
+                                    + " ai.djl.pytorch:pytorch-native-cpu): "
+                                    + e.getMessage(),
                     e);
         }
         Nnpack.offWhereUnsupported();

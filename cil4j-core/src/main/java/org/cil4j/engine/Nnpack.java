@@ -46,14 +46,17 @@ final class Nnpack {
                 return;
             }
             NativeLibrary torch = NativeLibrary.getInstance(lib.get().toString());
-            boolean available = (torch.getFunction("_ZN2at6native17_nnpack_availableEv").invokeInt(new Object[0]) & 0xff) != 0;
+            boolean available =
+                    (torch.getFunction("_ZN2at6native17_nnpack_availableEv").invokeInt(new Object[0]) & 0xff) != 0;
             if (available) {
                 return;
             }
             Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
             Function set = torch.getFunction("_ZN2at7Context20setUserEnabledNNPACKEb");
             set.invokeVoid(new Object[] {context, Boolean.FALSE});
-            boolean on = (torch.getFunction("_ZNK2at7Context17userEnabledNNPACKEv").invokeInt(new Object[] {context}) & 0xff) != 0;
+            boolean on =
+                    (torch.getFunction("_ZNK2at7Context17userEnabledNNPACKEv").invokeInt(new Object[] {context}) & 0xff)
+                            != 0;
             LOG.debug("NNPACK is not supported on this processor; switched {}", on ? "nothing (still on)" : "it off");
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             LOG.debug("could not switch NNPACK off: {}", e.toString());
@@ -67,7 +70,9 @@ final class Nnpack {
             return Optional.empty();
         }
         try (Stream<String> lines = Files.lines(maps)) {
-            return lines.map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(p -> p.endsWith("/" + fileName)).findFirst()
+            return lines.map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .filter(p -> p.endsWith("/" + fileName))
+                    .findFirst()
                     .map(Path::of);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

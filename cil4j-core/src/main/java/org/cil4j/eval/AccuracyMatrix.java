@@ -62,10 +62,7 @@ public final class AccuracyMatrix {
         Objects.requireNonNull(counts, "counts");
         if (accuracy.length != counts.length) {
             throw new IllegalArgumentException(
-                    "accuracy has "
-                            + accuracy.length
-                            + " rows but counts has "
-                            + counts.length);
+                    "accuracy has " + accuracy.length + " rows but counts has " + counts.length);
         }
         this.accuracy = new double[accuracy.length][];
         this.counts = new int[counts.length][];
@@ -222,10 +219,7 @@ public final class AccuracyMatrix {
         int last = accuracy.length - 1;
         if (j < 0 || j >= last) {
             throw new IndexOutOfBoundsException(
-                    "forgetting is defined for the old phases [0, "
-                            + Math.max(last, 0)
-                            + "), got "
-                            + j);
+                    "forgetting is defined for the old phases [0, " + Math.max(last, 0) + "), got " + j);
         }
         double best = Double.NEGATIVE_INFINITY;
         for (int l = j; l < last; l++) {
@@ -333,16 +327,14 @@ public final class AccuracyMatrix {
 
     private void checkPhase(int i) {
         if (i < 0 || i >= accuracy.length) {
-            throw new IndexOutOfBoundsException(
-                    "phase " + i + " is outside [0, " + accuracy.length + ")");
+            throw new IndexOutOfBoundsException("phase " + i + " is outside [0, " + accuracy.length + ")");
         }
     }
 
     private void checkCell(int i, int j) {
         checkPhase(i);
         if (j < 0 || j > i) {
-            throw new IndexOutOfBoundsException(
-                    "cell (" + i + ", " + j + ") is outside the lower triangle");
+            throw new IndexOutOfBoundsException("cell (" + i + ", " + j + ") is outside the lower triangle");
         }
     }
 
@@ -351,28 +343,22 @@ public final class AccuracyMatrix {
             throw new IllegalArgumentException("row " + i + " is missing");
         }
         if (accuracyRow.length != i + 1 || countRow.length != i + 1) {
-            throw new IllegalArgumentException(
-                    "row "
-                            + i
-                            + " must have "
-                            + (i + 1)
-                            + " values (phases 0.."
-                            + i
-                            + "), got "
-                            + accuracyRow.length
-                            + " accuracies and "
-                            + countRow.length
-                            + " counts");
+            throw new IllegalArgumentException("row "
+                    + i
+                    + " must have "
+                    + (i + 1)
+                    + " values (phases 0.."
+                    + i
+                    + "), got "
+                    + accuracyRow.length
+                    + " accuracies and "
+                    + countRow.length
+                    + " counts");
         }
         for (int j = 0; j <= i; j++) {
             if (!(accuracyRow[j] >= 0 && accuracyRow[j] <= 100)) {
                 throw new IllegalArgumentException(
-                        "accuracy ("
-                                + i
-                                + ", "
-                                + j
-                                + ") must be a percentage in [0, 100], got "
-                                + accuracyRow[j]);
+                        "accuracy (" + i + ", " + j + ") must be a percentage in [0, 100], got " + accuracyRow[j]);
             }
             if (countRow[j] < 1) {
                 throw new IllegalArgumentException(

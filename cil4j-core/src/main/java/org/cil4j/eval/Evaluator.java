@@ -32,8 +32,15 @@ public final class Evaluator {
      * @param classMeans L2-normalized class means in incremental order, or null
      * @return the accuracies
      */
-    public static PhaseEval evaluate(NDManager root, IncrementalNet net, ImageDataset test, Scenario scenario,
-            int phase, Normalization norm, int batchSize, float[][] classMeans) {
+    public static PhaseEval evaluate(
+            NDManager root,
+            IncrementalNet net,
+            ImageDataset test,
+            Scenario scenario,
+            int phase,
+            Normalization norm,
+            int batchSize,
+            float[][] classMeans) {
         int seen = scenario.seen(phase);
         int phases = phase + 1;
         long[] cnn = new long[phases];
@@ -59,7 +66,8 @@ public final class Evaluator {
             while (it.hasNext()) {
                 HostBatch hb = it.next();
                 try (NDManager m = root.newSubManager()) {
-                    NDArray x = m.create(FloatBuffer.wrap(hb.pixels()),
+                    NDArray x = m.create(
+                            FloatBuffer.wrap(hb.pixels()),
                             new Shape(hb.size(), test.channels(), test.height(), test.width()));
                     NDArray f = net.features(x, false);
                     float[] logits = net.logits(f).toFloatArray();
@@ -106,8 +114,13 @@ public final class Evaluator {
         for (int c = 0; c < seen; c++) {
             featureNorms[c] = classCounts[c] == 0 ? Double.NaN : featureNormSum[c] / classCounts[c];
         }
-        return new PhaseEval(pct(cnn, counts), pct(aware, counts), classMeans == null ? null : pct(nme, counts), counts,
-                total == 0 ? 0 : 100.0 * top5 / total, featureNorms);
+        return new PhaseEval(
+                pct(cnn, counts),
+                pct(aware, counts),
+                classMeans == null ? null : pct(nme, counts),
+                counts,
+                total == 0 ? 0 : 100.0 * top5 / total,
+                featureNorms);
     }
 
     private static double[] pct(long[] hits, int[] counts) {

@@ -13,5 +13,5 @@ package org.cil4j.eval;
  * @param featureNorms mean L2 norm of the features (the classifier's input) of each seen
  *     class's test samples, in incremental class order
  */
-public record PhaseEval(double[] cnn, double[] taskAware, double[] nme, int[] counts, double top5,
-        double[] featureNorms) {}
+public record PhaseEval(
+        double[] cnn, double[] taskAware, double[] nme, int[] counts, double top5, double[] featureNorms) {}

@@ -59,8 +59,10 @@ public final class BaseModel {
     public static Loaded open(Path from, JsonNode now, boolean force, java.util.function.Consumer<String> warn) {
         Path dir = locate(from);
         CheckpointStore.Loaded ck = CheckpointStore.read(dir);
-        if (ck.manifest().phase() != 1 || ck.files().containsKey(Checkpointing.CURRENT)
-                || ck.manifest().heads() == null || ck.manifest().heads().size() != 1
+        if (ck.manifest().phase() != 1
+                || ck.files().containsKey(Checkpointing.CURRENT)
+                || ck.manifest().heads() == null
+                || ck.manifest().heads().size() != 1
                 || !ck.files().containsKey(Checkpointing.START)) {
             throw new CilException("baseFrom " + from + ": " + dir + " is not the state after a first phase (it is a "
                     + "checkpoint of phase " + (ck.manifest().phase() + 1) + "); point it at a run folder or at the "
@@ -75,7 +77,10 @@ public final class BaseModel {
             }
             warn.accept("baseFrom " + from + " was trained differently; loading it anyway (--force):\n  " + list);
         }
-        return new Loaded(dir, ck, ck.manifest().heads().get(0),
+        return new Loaded(
+                dir,
+                ck,
+                ck.manifest().heads().get(0),
                 ck.manifest().files().get(Checkpointing.START).sha256());
     }
 
@@ -93,8 +98,8 @@ public final class BaseModel {
         if (!Files.isDirectory(from)) {
             throw new CilException("baseFrom " + from + ": no such folder");
         }
-        throw new CilException("baseFrom " + from + ": neither a run folder with a finished first phase (" + DIR
-                + "/" + CheckpointStore.MANIFEST + ") nor a checkpoint folder (" + CheckpointStore.MANIFEST + ")");
+        throw new CilException("baseFrom " + from + ": neither a run folder with a finished first phase (" + DIR + "/"
+                + CheckpointStore.MANIFEST + ") nor a checkpoint folder (" + CheckpointStore.MANIFEST + ")");
     }
 
     /**

@@ -24,7 +24,8 @@ public record CheckpointConfig(int everyEpochs) implements CheckpointConfigBuild
     /** Checks the values. */
     public CheckpointConfig {
         if (everyEpochs < 0) {
-            throw new CilException("checkpoint.everyEpochs must be >= 0 (0: only after each phase), got " + everyEpochs);
+            throw new CilException(
+                    "checkpoint.everyEpochs must be >= 0 (0: only after each phase), got " + everyEpochs);
         }
     }
 }

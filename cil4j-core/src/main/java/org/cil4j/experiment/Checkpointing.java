@@ -61,7 +61,11 @@ public final class Checkpointing implements PhaseContext.StageRunner {
          */
         public static Plan of(CheckpointStore.Loaded ckpt) {
             return ckpt.files().containsKey(CURRENT)
-                    ? new Plan(ckpt.manifest().phase(), ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt)
+                    ? new Plan(
+                            ckpt.manifest().phase(),
+                            ckpt.manifest().stage(),
+                            ckpt.manifest().epoch(),
+                            ckpt)
                     : null;
         }
     }
@@ -92,8 +96,15 @@ public final class Checkpointing implements PhaseContext.StageRunner {
      * @param nextSeq sequence number of the next checkpoint
      * @param plan where a resumed phase continues, or null
      */
-    public Checkpointing(CheckpointStore store, int every, String configHash, JsonNode config, NDManager root,
-            LongSupplier epochLines, long nextSeq, Plan plan) {
+    public Checkpointing(
+            CheckpointStore store,
+            int every,
+            String configHash,
+            JsonNode config,
+            NDManager root,
+            LongSupplier epochLines,
+            long nextSeq,
+            Plan plan) {
         this.store = store;
         this.every = every;
         this.configHash = configHash;
@@ -132,8 +143,9 @@ public final class Checkpointing implements PhaseContext.StageRunner {
      */
     public java.nio.file.Path phaseDone(int p, IncrementalNet net, Method method, JsonNode metricsSoFar) {
         if (plan != null) {
-            throw new CilException("the checkpoint " + plan.ckpt().dir() + " stopped in stage " + plan.stage()
-                    + " of phase " + (plan.phase() + 1) + " but the method ran fewer stages: it does not match this config");
+            throw new CilException(
+                    "the checkpoint " + plan.ckpt().dir() + " stopped in stage " + plan.stage() + " of phase "
+                            + (plan.phase() + 1) + " but the method ran fewer stages: it does not match this config");
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(START, encodeNet(net));
@@ -196,9 +208,20 @@ public final class Checkpointing implements PhaseContext.StageRunner {
         write(phase, index, done, heads, metrics, files);
     }
 
-    private java.nio.file.Path write(int p, int stage, int epoch, List<Integer> h, JsonNode m, Map<String, byte[]> files) {
-        Manifest man = new Manifest(CheckpointStore.FORMAT, seq++, configHash, config, p, stage, epoch,
-                new ArrayList<>(h), epochLines.getAsLong(), m, null);
+    private java.nio.file.Path write(
+            int p, int stage, int epoch, List<Integer> h, JsonNode m, Map<String, byte[]> files) {
+        Manifest man = new Manifest(
+                CheckpointStore.FORMAT,
+                seq++,
+                configHash,
+                config,
+                p,
+                stage,
+                epoch,
+                new ArrayList<>(h),
+                epochLines.getAsLong(),
+                m,
+                null);
         return store.write(man, files);
     }
 
@@ -216,7 +239,8 @@ public final class Checkpointing implements PhaseContext.StageRunner {
     }
 
     StateReader reader(String name, byte[] bytes) {
-        return new StateReader(plan == null ? name : plan.ckpt().dir().resolve(name).toString(), bytes, root);
+        return new StateReader(
+                plan == null ? name : plan.ckpt().dir().resolve(name).toString(), bytes, root);
     }
 
     static String stageFile(int index) {

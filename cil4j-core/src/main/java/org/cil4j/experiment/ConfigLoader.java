@@ -44,8 +44,8 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             throw new CilException("config file not found: " + file);
         } catch (JsonProcessingException e) {
-            throw new CilException(file + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ")");
+            throw new CilException(file + ": not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ")");
         } catch (IOException e) {
             throw new CilException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
@@ -105,14 +105,16 @@ public final class ConfigLoader {
             if (c instanceof CilException ce) {
                 throw new CilException(source + ": " + ce.getMessage());
             }
-            throw new CilException(source + ": invalid value at '" + pathOf(e.getPath()) + "': " + e.getOriginalMessage());
+            throw new CilException(
+                    source + ": invalid value at '" + pathOf(e.getPath()) + "': " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             Throwable c = e.getCause();
             if (c instanceof CilException ce) {
                 throw new CilException(source + ": " + ce.getMessage());
             }
-            throw new CilException(source + ": invalid value at '" + pathOf(((com.fasterxml.jackson.databind.JsonMappingException) e).getPath())
-                    + "': " + e.getOriginalMessage());
+            throw new CilException(source + ": invalid value at '"
+                    + pathOf(((com.fasterxml.jackson.databind.JsonMappingException) e).getPath()) + "': "
+                    + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
             if (e.getCause() instanceof JsonProcessingException jp) {
                 throw new CilException(source + ": " + jp.getOriginalMessage());

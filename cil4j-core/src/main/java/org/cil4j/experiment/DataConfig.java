@@ -36,7 +36,8 @@ public record DataConfig(
         String dir,
         int imageSize,
         boolean rgb,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> sequence) implements DataConfigBuilder.With {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> sequence)
+        implements DataConfigBuilder.With {
 
     /**
      * One dataset of a sequence, or some of its classes.
@@ -102,7 +103,9 @@ public record DataConfig(
 
     /** @return the dataset's name, or the parts' joined with " + " */
     public String describe() {
-        return sequence.isEmpty() ? dataset : sequence.stream().map(Part::describe).collect(Collectors.joining(" + "));
+        return sequence.isEmpty()
+                ? dataset
+                : sequence.stream().map(Part::describe).collect(Collectors.joining(" + "));
     }
 
     private static final Set<String> PART_KEYS = Set.of("dataset", "dir", "classes");
@@ -144,7 +147,8 @@ public record DataConfig(
         if (d != null && !d.isNull() && !d.isTextual()) {
             throw new CilException(where + ".dir must be a folder name, got " + d);
         }
-        return new Part(name, d == null || d.isNull() ? null : d.asText(), classes(n.get("classes"), where + ".classes"));
+        return new Part(
+                name, d == null || d.isNull() ? null : d.asText(), classes(n.get("classes"), where + ".classes"));
     }
 
     private static List<Integer> classes(JsonNode c, String where) {

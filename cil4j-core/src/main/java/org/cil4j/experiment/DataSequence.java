@@ -59,15 +59,16 @@ public final class DataSequence {
                     : p.classes().stream().mapToInt(Integer::intValue).toArray();
             for (int c : classes) {
                 if (c >= n) {
-                    throw new CilException(where + ".classes: label " + c + " is out of range: " + p.dataset()
-                            + " has " + n + " classes (labels 0-" + (n - 1) + ")");
+                    throw new CilException(where + ".classes: label " + c + " is out of range: " + p.dataset() + " has "
+                            + n + " classes (labels 0-" + (n - 1) + ")");
                 }
             }
             trains.add(select(tt.train(), classes, p.dataset()));
             tests.add(select(tt.test(), classes, p.dataset()));
             counts.add(classes.length);
         }
-        boolean rgb = cfg.rgb() || trains.stream().mapToInt(ImageDataset::channels).distinct().count() > 1;
+        boolean rgb = cfg.rgb()
+                || trains.stream().mapToInt(ImageDataset::channels).distinct().count() > 1;
         int size = cfg.imageSize();
         if (size == 0) {
             for (ImageDataset d : trains) {
@@ -79,8 +80,10 @@ public final class DataSequence {
                 }
             }
         }
-        return new Joined(new Datasets.TrainTest(join("sequence/train", trains, rgb, size),
-                join("sequence/test", tests, rgb, size)), List.copyOf(counts));
+        return new Joined(
+                new Datasets.TrainTest(
+                        join("sequence/train", trains, rgb, size), join("sequence/test", tests, rgb, size)),
+                List.copyOf(counts));
     }
 
     /**
@@ -101,8 +104,15 @@ public final class DataSequence {
         if (order.isEmpty()) {
             order = java.util.stream.IntStream.range(0, total).boxed().toList();
         }
-        return new ScenarioConfig(sc.setting(), sc.classes(), sc.base(), sc.increment(),
-                sc.phases().isEmpty() ? partClasses : sc.phases(), order, sc.orderSeed(), sc.trainPerClass(),
+        return new ScenarioConfig(
+                sc.setting(),
+                sc.classes(),
+                sc.base(),
+                sc.increment(),
+                sc.phases().isEmpty() ? partClasses : sc.phases(),
+                order,
+                sc.orderSeed(),
+                sc.trainPerClass(),
                 sc.testPerClass());
     }
 

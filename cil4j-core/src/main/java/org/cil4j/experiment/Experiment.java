@@ -187,15 +187,18 @@ public final class Experiment {
         if (before == 0 || (after != 0 && after <= before)) {
             return false;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) saved).deepCopy();
-        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) now).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode a =
+                ((com.fasterxml.jackson.databind.node.ObjectNode) saved).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode b =
+                ((com.fasterxml.jackson.databind.node.ObjectNode) now).deepCopy();
         a.remove("runPhases");
         b.remove("runPhases");
         return configChanges(a, b).isEmpty();
     }
 
     private static JsonNode comparable(JsonNode n) {
-        com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode c =
+                ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
         c.remove("checkpoint");
         return c;
     }
@@ -245,8 +248,10 @@ public final class Experiment {
         prepareOutput(cfgTree);
         CheckpointStore store = out == null ? null : new CheckpointStore(out.resolve("checkpoints"));
         CheckpointStore.Loaded ckpt = resumePoint(store, hash, cfgTree);
-        BaseModel.Loaded base = cfg.baseFrom() != null && (ckpt == null || ckpt.manifest().phase() == 0)
-                ? BaseModel.open(Path.of(cfg.baseFrom()), cfgTree, forceBase, LOG::warn) : null;
+        BaseModel.Loaded base =
+                cfg.baseFrom() != null && (ckpt == null || ckpt.manifest().phase() == 0)
+                        ? BaseModel.open(Path.of(cfg.baseFrom()), cfgTree, forceBase, LOG::warn)
+                        : null;
         Device device = Engines.start(cfg.device(), cfg.threads());
         Engines.logDevice(device);
         Method method = Methods.create(cfg.method());
@@ -259,46 +264,87 @@ public final class Experiment {
         System.gc();
         Scenario scenario = data.scenario();
         Provenance prov = provenance(base, scenario);
-        RunResult.ScenarioInfo info = new RunResult.ScenarioInfo(cfg.scenario().setting(), scenario.order(),
-                scenario.phaseSizes(), scenario.classNames());
-        LOG.info("{}: {} on {} ({} train / {} test images, {}x{}x{}), {} phases {}", cfg.name(), method.name(),
-                cfg.data().describe(), data.train().size(), data.test().size(), data.train().channels(),
-                data.train().height(), data.train().width(), scenario.numPhases(), Arrays.toString(scenario.phaseSizes()));
+        RunResult.ScenarioInfo info = new RunResult.ScenarioInfo(
+                cfg.scenario().setting(), scenario.order(), scenario.phaseSizes(), scenario.classNames());
+        LOG.info(
+                "{}: {} on {} ({} train / {} test images, {}x{}x{}), {} phases {}",
+                cfg.name(),
+                method.name(),
+                cfg.data().describe(),
+                data.train().size(),
+                data.test().size(),
+                data.train().channels(),
+                data.train().height(),
+                data.train().width(),
+                scenario.numPhases(),
+                Arrays.toString(scenario.phaseSizes()));
         Tally tally = Tally.startingFrom(ckpt, t0);
         int first = ckpt == null ? 0 : ckpt.manifest().phase();
         if (ckpt != null) {
             checkHeads(ckpt, scenario);
-            LOG.info("resuming from {}: phase {}{}", ckpt.dir(), first + 1, ckpt.files().containsKey(Checkpointing.CURRENT)
-                    ? ", stage " + (ckpt.manifest().stage() + 1) + " after epoch " + ckpt.manifest().epoch() : " from its start");
+            LOG.info(
+                    "resuming from {}: phase {}{}",
+                    ckpt.dir(),
+                    first + 1,
+                    ckpt.files().containsKey(Checkpointing.CURRENT)
+                            ? ", stage " + (ckpt.manifest().stage() + 1) + " after epoch "
+                                    + ckpt.manifest().epoch()
+                            : " from its start");
         }
         if (resume && out != null) {
-            EpochLog.truncate(out.resolve("epochs.jsonl"), ckpt == null ? 0 : ckpt.manifest().epochLines());
+            EpochLog.truncate(
+                    out.resolve("epochs.jsonl"),
+                    ckpt == null ? 0 : ckpt.manifest().epochLines());
         }
         int phasesToRun = cfg.runPhases() == 0 ? scenario.numPhases() : cfg.runPhases();
         if (phasesToRun > scenario.numPhases()) {
-            throw new CilException("runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases() + " phases");
+            throw new CilException(
+                    "runPhases is " + phasesToRun + " but the scenario has " + scenario.numPhases() + " phases");
         }
         RunResult result = null;
         try (NDManager root = NDManager.newBaseManager(device);
-                EpochLog epochLog = new EpochLog(out == null ? null : out.resolve("epochs.jsonl"),
+                EpochLog epochLog = new EpochLog(
+                        out == null ? null : out.resolve("epochs.jsonl"),
                         ckpt == null ? 0 : ckpt.manifest().epochLines());
                 method;
-                IncrementalNet net = IncrementalNet.create(cfg.model(), data.train().channels(), data.train().height(),
-                        cfg.seed(), root)) {
+                IncrementalNet net = IncrementalNet.create(
+                        cfg.model(), data.train().channels(), data.train().height(), cfg.seed(), root)) {
             Normalization norm = Normalization.of(data.train());
             Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), epochLog.and(listener));
-            checkSpace(net, method);
+            checkSpace(net);
             Checkpointing.Plan plan = null;
             if (ckpt != null && first >= phasesToRun) {
                 // every phase to run is checkpointed (killed before the last results write):
                 // nothing trains, so the method's state is not restored; the result is written below
                 LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
             } else if (ckpt != null) {
-                plan = restore(ckpt, net, method, new PhaseContext(first, scenario, net, data.train(), cfg.train(), trainer,
-                        root, cfg.seed(), new ArrayList<>()), root);
+                plan = restore(
+                        ckpt,
+                        net,
+                        method,
+                        new PhaseContext(
+                                first,
+                                scenario,
+                                net,
+                                data.train(),
+                                cfg.train(),
+                                trainer,
+                                root,
+                                cfg.seed(),
+                                new ArrayList<>()),
+                        root);
             }
-            Checkpointing ck = store == null ? null : new Checkpointing(store, cfg.checkpoint().everyEpochs(), hash,
-                    cfgTree, root, epochLog::lines, ckpt == null ? 1 : ckpt.manifest().seq() + 1, plan);
+            Checkpointing ck = store == null
+                    ? null
+                    : new Checkpointing(
+                            store,
+                            cfg.checkpoint().everyEpochs(),
+                            hash,
+                            cfgTree,
+                            root,
+                            epochLog::lines,
+                            ckpt == null ? 1 : ckpt.manifest().seq() + 1,
+                            plan);
             for (int p = first; p < phasesToRun; p++) {
                 MemoryProbe.resetPeak();
                 long ts = System.nanoTime();
@@ -307,8 +353,17 @@ public final class Experiment {
                 }
                 method.grow(net, p);
                 net.addHead(scenario.size(p));
-                PhaseContext ctx = new PhaseContext(p, scenario, net, data.train(), cfg.train(), trainer, root, cfg.seed(),
-                        new ArrayList<>(), ck == null ? PhaseContext.StageRunner.PLAIN : ck);
+                PhaseContext ctx = new PhaseContext(
+                        p,
+                        scenario,
+                        net,
+                        data.train(),
+                        cfg.train(),
+                        trainer,
+                        root,
+                        cfg.seed(),
+                        new ArrayList<>(),
+                        ck == null ? PhaseContext.StageRunner.PLAIN : ck);
                 if (p == 0 && base != null) {
                     loadBase(base, net, root);
                 } else {
@@ -318,11 +373,16 @@ public final class Experiment {
                 double trainSecs = (System.nanoTime() - ts) / 1e9;
                 evaluate(ctx, method, data.test(), norm, tally, trainSecs, root);
                 result = tally.result(p == phasesToRun - 1, cfg, methodParams, info, prov);
-                LOG.info("phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)", p + 1, phasesToRun,
-                        scenario.seen(p), scenario.multiTask() ? "task-aware" : "CNN",
+                LOG.info(
+                        "phase {}/{}: {} classes seen, accuracy {} {}%{} (train {}s, eval {}s)",
+                        p + 1,
+                        phasesToRun,
+                        scenario.seen(p),
+                        scenario.multiTask() ? "task-aware" : "CNN",
                         fmt(scenario.multiTask() ? tally.aware.accuracyAfter(p) : tally.cnn.accuracyAfter(p)),
                         tally.nme == null ? "" : ", NME " + fmt(tally.nme.accuracyAfter(p)) + "%",
-                        fmt(trainSecs), fmt(tally.phases.get(p).evalSeconds()));
+                        fmt(trainSecs),
+                        fmt(tally.phases.get(p).evalSeconds()));
                 writeResult(result);
                 if (ck != null) {
                     Path saved = ck.phaseDone(p, net, method, tally.tree());
@@ -343,8 +403,11 @@ public final class Experiment {
     /** The newest checkpoint when resuming, refused (or, forced, warned about) when the config changed. */
     private CheckpointStore.Loaded resumePoint(CheckpointStore store, String hash, JsonNode cfgTree) {
         CheckpointStore.Loaded ckpt = resume ? store.newest().orElse(null) : null;
-        if (ckpt != null && !hash.equals(ckpt.manifest().configHash()) && !extendsRun(ckpt.manifest().config(), cfgTree)) {
-            refuseOrWarn("the checkpoint " + ckpt.dir() + " was written with another config",
+        if (ckpt != null
+                && !hash.equals(ckpt.manifest().configHash())
+                && !extendsRun(ckpt.manifest().config(), cfgTree)) {
+            refuseOrWarn(
+                    "the checkpoint " + ckpt.dir() + " was written with another config",
                     configChanges(ckpt.manifest().config(), cfgTree));
         }
         return ckpt;
@@ -357,12 +420,15 @@ public final class Experiment {
             return prov;
         }
         if (base.firstPhaseClasses() != scenario.size(0)) {
-            throw new CilException("baseFrom " + cfg.baseFrom() + ": its first phase learned " + base.firstPhaseClasses()
-                    + " classes, this run's first phase has " + scenario.size(0));
+            throw new CilException("baseFrom " + cfg.baseFrom() + ": its first phase learned "
+                    + base.firstPhaseClasses() + " classes, this run's first phase has " + scenario.size(0));
         }
         JsonNode bc = base.checkpoint().manifest().config();
-        return prov.withBase(new Provenance.Base(base.dir().toString(), bc.path("name").asText(null),
-                bc.path("method").path("name").asText(null), base.sha256()));
+        return prov.withBase(new Provenance.Base(
+                base.dir().toString(),
+                bc.path("name").asText(null),
+                bc.path("method").path("name").asText(null),
+                base.sha256()));
     }
 
     /**
@@ -371,22 +437,24 @@ public final class Experiment {
      *
      * @return where inside the phase to continue, or null to start the phase from its beginning
      */
-    private static Checkpointing.Plan restore(CheckpointStore.Loaded ckpt, IncrementalNet net, Method method,
-            PhaseContext ctx, NDManager root) {
+    private static Checkpointing.Plan restore(
+            CheckpointStore.Loaded ckpt, IncrementalNet net, Method method, PhaseContext ctx, NDManager root) {
         int first = ctx.phase();
         for (int h = 0; h < first; h++) {
             method.grow(net, h);
             net.addHead(ctx.scenario().size(h));
         }
-        try (var r = new StateReader(ckpt.dir().resolve(Checkpointing.START).toString(), ckpt.file(Checkpointing.START),
-                        root);
-                var mr = new StateReader(ckpt.dir().resolve(Checkpointing.METHOD).toString(),
-                        ckpt.file(Checkpointing.METHOD), root)) {
+        try (var r = new StateReader(
+                        ckpt.dir().resolve(Checkpointing.START).toString(), ckpt.file(Checkpointing.START), root);
+                var mr = new StateReader(
+                        ckpt.dir().resolve(Checkpointing.METHOD).toString(), ckpt.file(Checkpointing.METHOD), root)) {
             r.copyInto("net.", net.params().all());
             method.state().load(mr, ctx);
         }
         return ckpt.files().containsKey(Checkpointing.CURRENT)
-                ? new Checkpointing.Plan(first, ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt) : null;
+                ? new Checkpointing.Plan(
+                        first, ckpt.manifest().stage(), ckpt.manifest().epoch(), ckpt)
+                : null;
     }
 
     /** The first phase's network, trained by another run ({@code baseFrom}). */
@@ -394,30 +462,61 @@ public final class Experiment {
         try (var r = new StateReader(base.dir().resolve(Checkpointing.START).toString(), base.weights(), root)) {
             r.copyInto("net.", net.params().all());
         }
-        LOG.info("phase 1: loaded the network trained by {} (SHA-256 {}) instead of training it",
-                base.dir(), base.sha256().substring(0, 12));
+        LOG.info(
+                "phase 1: loaded the network trained by {} (SHA-256 {}) instead of training it",
+                base.dir(),
+                base.sha256().substring(0, 12));
     }
 
     /** Evaluates the network after a phase on the test images of the classes seen, and adds the phase to the tally. */
-    private void evaluate(PhaseContext ctx, Method method, ImageDataset test, Normalization norm, Tally tally,
-            double trainSecs, NDManager root) {
+    private void evaluate(
+            PhaseContext ctx,
+            Method method,
+            ImageDataset test,
+            Normalization norm,
+            Tally tally,
+            double trainSecs,
+            NDManager root) {
         int p = ctx.phase();
         Scenario scenario = ctx.scenario();
         IncrementalNet net = ctx.net();
         long te = System.nanoTime();
-        PhaseEval ev = Evaluator.evaluate(root, net, scenario.seenData(test, p), scenario, p, norm,
-                cfg.train().evalBatchSize(), method.classMeans());
+        PhaseEval ev = Evaluator.evaluate(
+                root,
+                net,
+                scenario.seenData(test, p),
+                scenario,
+                p,
+                norm,
+                cfg.train().evalBatchSize(),
+                method.classMeans());
         double evalSecs = (System.nanoTime() - te) / 1e9;
         tally.addRows(ev);
         org.cil4j.engine.NativeMemory.release(); // the phase's freed tensors go back to the system
         Map<String, Object> mem = method.memoryReport();
-        tally.phases.add(new PhaseResult(p, scenario.size(p), scenario.seen(p), ctx.phaseData().size(), trainSecs,
-                evalSecs, MemoryProbe.peakRssMb(), tally.cnn.accuracyAfter(p), tally.aware.accuracyAfter(p),
-                tally.nmeAfter(p), ev.top5(), p == 0 ? null : tally.cnn.oldAccuracy(p), tally.cnn.newAccuracy(p), mem,
-                MemoryProbe.rssMb(), new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
+        tally.phases.add(new PhaseResult(
+                p,
+                scenario.size(p),
+                scenario.seen(p),
+                ctx.phaseData().size(),
+                trainSecs,
+                evalSecs,
+                MemoryProbe.peakRssMb(),
+                tally.cnn.accuracyAfter(p),
+                tally.aware.accuracyAfter(p),
+                tally.nmeAfter(p),
+                ev.top5(),
+                p == 0 ? null : tally.cnn.oldAccuracy(p),
+                tally.cnn.newAccuracy(p),
+                mem,
+                MemoryProbe.rssMb(),
+                new PhaseResult.ClassNorms(weightNorms(net), ev.featureNorms())));
         if (LOG.isDebugEnabled()) {
-            LOG.debug("after phase {}: {} native arrays alive, resident {} MiB", p + 1,
-                    root.getManagedArrays().size(), MemoryProbe.rssMb());
+            LOG.debug(
+                    "after phase {}: {} native arrays alive, resident {} MiB",
+                    p + 1,
+                    root.getManagedArrays().size(),
+                    MemoryProbe.rssMb());
         }
     }
 
@@ -521,9 +620,14 @@ public final class Experiment {
      */
     static RunResult.Summary summary(boolean multiTask, AccuracyMatrix cnn, AccuracyMatrix aware, AccuracyMatrix nme) {
         AccuracyMatrix primary = multiTask ? aware : cnn;
-        return new RunResult.Summary(multiTask ? "taskAware" : "cnn", primary.averageIncrementalAccuracy(),
-                primary.accuracyAfter(primary.phases() - 1), primary.forgetting(), primary.backwardTransfer(),
-                cnn.averageIncrementalAccuracy(), aware.averageIncrementalAccuracy(),
+        return new RunResult.Summary(
+                multiTask ? "taskAware" : "cnn",
+                primary.averageIncrementalAccuracy(),
+                primary.accuracyAfter(primary.phases() - 1),
+                primary.forgetting(),
+                primary.backwardTransfer(),
+                cnn.averageIncrementalAccuracy(),
+                aware.averageIncrementalAccuracy(),
                 nme == null ? null : nme.averageIncrementalAccuracy());
     }
 
@@ -540,14 +644,23 @@ public final class Experiment {
             extending = extendsRun(saved, cfgTree);
             if (Files.exists(res) && readComplete(res) && !extending) {
                 throw new CilException(out + " holds a complete result: nothing to resume"
-                        + (saved.path("runPhases").asInt(0) > 0 ? " (it stopped after runPhases="
-                        + saved.path("runPhases").asInt() + "; raise runPhases, or set it to 0, to run more phases)" : ""));
+                        + (saved.path("runPhases").asInt(0) > 0
+                                ? " (it stopped after runPhases="
+                                        + saved.path("runPhases").asInt()
+                                        + "; raise runPhases, or set it to 0, to run more phases)"
+                                : ""));
             }
             if (extending) {
-                LOG.info("taking {} further: runPhases {} -> {}", out, saved.path("runPhases").asInt(),
-                        cfgTree.path("runPhases").asInt(0) == 0 ? "all" : cfgTree.path("runPhases").asInt());
+                LOG.info(
+                        "taking {} further: runPhases {} -> {}",
+                        out,
+                        saved.path("runPhases").asInt(),
+                        cfgTree.path("runPhases").asInt(0) == 0
+                                ? "all"
+                                : cfgTree.path("runPhases").asInt());
             } else {
-                refuseOrWarn("the config differs from the one " + out + " was started with", configChanges(saved, cfgTree));
+                refuseOrWarn(
+                        "the config differs from the one " + out + " was started with", configChanges(saved, cfgTree));
             }
         }
         try {
@@ -557,8 +670,8 @@ public final class Experiment {
                         + "choose another --out, delete it, or continue it with --resume");
             }
             if (!resume && Files.exists(out.resolve("checkpoints"))) {
-                throw new CilException("output folder " + out + " holds checkpoints of a run; continue it with --resume "
-                        + "or choose another --out");
+                throw new CilException("output folder " + out
+                        + " holds checkpoints of a run; continue it with --resume " + "or choose another --out");
             }
             Path probe = Files.createTempFile(out, ".write-test", ".tmp");
             Files.delete(probe);
@@ -566,8 +679,11 @@ public final class Experiment {
                 Files.deleteIfExists(out.resolve("epochs.jsonl"));
             }
             if (!resume || force || extending) {
-                AtomicFiles.write(out.resolve(CONFIG_FILE),
-                        ConfigLoader.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(cfgTree));
+                AtomicFiles.write(
+                        out.resolve(CONFIG_FILE),
+                        ConfigLoader.MAPPER
+                                .writer(SerializationFeature.INDENT_OUTPUT)
+                                .writeValueAsBytes(cfgTree));
             }
         } catch (IOException e) {
             throw new CilException("output folder " + out + " is not writable: " + e.getMessage(), e);
@@ -608,19 +724,21 @@ public final class Experiment {
     }
 
     /** Fails before training when the output folder's disk cannot hold a few checkpoints. */
-    private void checkSpace(IncrementalNet net, Method method) {
+    private void checkSpace(IncrementalNet net) {
         if (out == null) {
             return;
         }
-        long tensorBytes = net.params().all().values().stream().mapToLong(a -> 4 * a.getShape().size()).sum();
+        long tensorBytes = net.params().all().values().stream()
+                .mapToLong(a -> 4 * a.getShape().size())
+                .sum();
         // a checkpoint holds up to about four copies of the network (start, old model, stage, current + momentum);
         // two are kept and a third is written before the oldest is deleted
         long need = 3 * (5 * tensorBytes) + (64L << 20);
         try {
             long free = Files.getFileStore(out).getUsableSpace();
             if (free < need) {
-                throw new CilException("output folder " + out + ": only " + (free >> 20) + " MiB free, checkpoints need about "
-                        + (need >> 20) + " MiB");
+                throw new CilException("output folder " + out + ": only " + (free >> 20)
+                        + " MiB free, checkpoints need about " + (need >> 20) + " MiB");
             }
         } catch (IOException e) {
             LOG.warn("cannot tell the free space of {}: {}", out, e.toString());
@@ -632,7 +750,9 @@ public final class Experiment {
             return;
         }
         try {
-            byte[] json = ConfigLoader.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r);
+            byte[] json = ConfigLoader.MAPPER
+                    .writer(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsBytes(r);
             AtomicFiles.write(out.resolve("results.json"), json);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out.resolve("results.json"), e);
@@ -647,8 +767,10 @@ public final class Experiment {
         EpochLog(Path file, long linesBefore) {
             this.lines = linesBefore;
             try {
-                w = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                w = file == null
+                        ? null
+                        : Files.newBufferedWriter(
+                                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new CilException("cannot write the epoch log " + file + ": " + e.getMessage(), e);
             }
@@ -679,7 +801,8 @@ public final class Experiment {
         TrainListener and(TrainListener l) {
             return new TrainListener() {
                 @Override
-                public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {
+                public void onBatch(
+                        int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {
                     l.onBatch(phase, stage, epoch, epochs, batch, batches, loss);
                 }
 
@@ -699,7 +822,9 @@ public final class Experiment {
                 }
                 List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
                 if (all.size() > keep) {
-                    String kept = all.subList(0, (int) keep).stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+                    String kept = all.subList(0, (int) keep).stream()
+                            .map(l -> l + "\n")
+                            .collect(java.util.stream.Collectors.joining());
                     AtomicFiles.write(file, kept.getBytes(StandardCharsets.UTF_8));
                 }
             } catch (IOException e) {

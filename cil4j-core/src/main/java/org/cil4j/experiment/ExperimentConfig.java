@@ -41,7 +41,8 @@ public record ExperimentConfig(
         MethodConfig method,
         CheckpointConfig checkpoint,
         String baseFrom,
-        int runPhases) implements ExperimentConfigBuilder.With {
+        int runPhases)
+        implements ExperimentConfigBuilder.With {
 
     /** Reads the record with defaults for optional sections. */
     @JsonCreator
@@ -90,8 +91,19 @@ public record ExperimentConfig(
      * @return the config
      */
     public static ExperimentConfig defaults(String dataset, String method) {
-        return of(null, null, null, null, DataConfig.of(dataset, null, null, null, null), null, null, null,
-                MethodConfig.of(method, null), null, null, null);
+        return of(
+                null,
+                null,
+                null,
+                null,
+                DataConfig.of(dataset, null, null, null, null),
+                null,
+                null,
+                null,
+                MethodConfig.of(method, null),
+                null,
+                null,
+                null);
     }
 
     /** Checks the values. */

@@ -16,7 +16,8 @@ public record MethodConfig(String name, JsonNode params) {
     /** Reads the record. */
     @JsonCreator
     public static MethodConfig of(@JsonProperty("name") String name, @JsonProperty("params") JsonNode params) {
-        return new MethodConfig(name, params == null || params.isNull() ? JsonNodeFactory.instance.objectNode() : params);
+        return new MethodConfig(
+                name, params == null || params.isNull() ? JsonNodeFactory.instance.objectNode() : params);
     }
 
     /**

@@ -56,8 +56,12 @@ public final class Methods {
      *     (DR's variants set its two switches); the given keys win
      * @param factory builds the method from its bound parameters
      */
-    public record Entry(String name, String description, Class<? extends Record> paramsType,
-            UnaryOperator<JsonNode> preset, Function<Record, Method> factory) {
+    public record Entry(
+            String name,
+            String description,
+            Class<? extends Record> paramsType,
+            UnaryOperator<JsonNode> preset,
+            Function<Record, Method> factory) {
         /**
          * An entry whose factory takes its own parameter type.
          *
@@ -69,8 +73,8 @@ public final class Methods {
          * @return the entry
          */
         @SuppressWarnings("unchecked")
-        public static <P extends Record> Entry of(String name, String description, Class<P> type,
-                Function<P, Method> factory) {
+        public static <P extends Record> Entry of(
+                String name, String description, Class<P> type, Function<P, Method> factory) {
             return new Entry(name, description, type, UnaryOperator.identity(), p -> factory.apply((P) p));
         }
 
@@ -86,39 +90,90 @@ public final class Methods {
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
 
     static {
-        register(Entry.of("finetune", "fine-tuning on new data only (lower bound; forgets)",
-                NoParams.class, p -> new FineTune()));
-        register(Entry.of("feature-extraction", "backbone frozen after the first phase, new heads only",
-                NoParams.class, p -> new FeatureExtraction()));
-        register(Entry.of("joint", "re-train on all data seen so far (upper bound; not incremental)",
-                NoParams.class, p -> new Joint()));
-        register(Entry.of("lwf-mc", "iCaRL's loss without exemplars (Rebuffi et al. 2017); variant facil, pycil or paper",
-                Icarl.LwfMcParams.class, Icarl::lwfMc));
-        register(Entry.of("icarl", "iCaRL: herding exemplars, distillation (variant facil, pycil or paper), nearest mean of exemplars",
-                Icarl.Params.class, Icarl::icarl));
-        register(Entry.of("lucir", "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",
-                Lucir.Params.class, Lucir::new));
-        register(Entry.of("lwf", "Learning without Forgetting (Li & Hoiem 2016): distill old heads on new images",
-                LwfParams.class, Lwf::new));
-        register(Entry.of("replay", "exemplars + cross-entropy over all seen classes (the rehearsal baseline; PyCIL replay.py)",
-                Replay.Params.class, Replay::new));
-        register(Entry.of("wa", "Weight Aligning (Zhao et al. 2020): replay + KD, new classes' weight norms aligned to the old",
-                Wa.Params.class, Wa::new));
-        register(Entry.of("bic", "BiC (Wu et al. 2019): replay + KD, then a bias layer on the new classes' logits "
-                + "trained on held-out exemplars (PyCIL bic.py)", Bic.Params.class, Bic::new));
-        register(Entry.of("der++", "DER++ (Buzzega et al. 2020): a reservoir of images with their logits; CE on new "
-                + "images, MSE to the stored logits, CE on buffered labels (Mammoth derpp.py)",
-                Derpp.Params.class, Derpp::new));
-        register(Entry.of("der", "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
-                + "exemplars, weight aligning (PyCIL der.py; no pruning)", Replay.Params.class, Der::new));
-        register(Entry.of("podnet", "PODNet (Douillard et al. 2020): local similarity classifier, NCA, POD-spatial and "
-                + "POD-flat distillation, balanced finetuning, exemplars (PyCIL podnet.py; needs model.classifier = lsc)",
-                Podnet.Params.class, Podnet::new));
-        register(Entry.of("ewc", "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
-                Ewc.Params.class, Ewc::new));
-        register(Entry.of("mas", "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",
-                Mas.Params.class, Mas::new));
-        register(dr("dr", "Distillation and Retrospection (Hou et al. 2018); switches distillation, retrospection", null, null));
+        register(Entry.of(
+                "finetune",
+                "fine-tuning on new data only (lower bound; forgets)",
+                NoParams.class,
+                p -> new FineTune()));
+        register(Entry.of(
+                "feature-extraction",
+                "backbone frozen after the first phase, new heads only",
+                NoParams.class,
+                p -> new FeatureExtraction()));
+        register(Entry.of(
+                "joint",
+                "re-train on all data seen so far (upper bound; not incremental)",
+                NoParams.class,
+                p -> new Joint()));
+        register(Entry.of(
+                "lwf-mc",
+                "iCaRL's loss without exemplars (Rebuffi et al. 2017); variant facil, pycil or paper",
+                Icarl.LwfMcParams.class,
+                Icarl::lwfMc));
+        register(Entry.of(
+                "icarl",
+                "iCaRL: herding exemplars, distillation (variant facil, pycil or paper), nearest mean of exemplars",
+                Icarl.Params.class,
+                Icarl::icarl));
+        register(Entry.of(
+                "lucir",
+                "LUCIR: cosine classifier, less-forget, margin ranking, balanced finetuning",
+                Lucir.Params.class,
+                Lucir::new));
+        register(Entry.of(
+                "lwf",
+                "Learning without Forgetting (Li & Hoiem 2016): distill old heads on new images",
+                LwfParams.class,
+                Lwf::new));
+        register(Entry.of(
+                "replay",
+                "exemplars + cross-entropy over all seen classes (the rehearsal baseline; PyCIL replay.py)",
+                Replay.Params.class,
+                Replay::new));
+        register(Entry.of(
+                "wa",
+                "Weight Aligning (Zhao et al. 2020): replay + KD, new classes' weight norms aligned to the old",
+                Wa.Params.class,
+                Wa::new));
+        register(Entry.of(
+                "bic",
+                "BiC (Wu et al. 2019): replay + KD, then a bias layer on the new classes' logits "
+                        + "trained on held-out exemplars (PyCIL bic.py)",
+                Bic.Params.class,
+                Bic::new));
+        register(Entry.of(
+                "der++",
+                "DER++ (Buzzega et al. 2020): a reservoir of images with their logits; CE on new "
+                        + "images, MSE to the stored logits, CE on buffered labels (Mammoth derpp.py)",
+                Derpp.Params.class,
+                Derpp::new));
+        register(Entry.of(
+                "der",
+                "DER (Yan et al. 2021): a new backbone per phase, old ones frozen, auxiliary classifier, "
+                        + "exemplars, weight aligning (PyCIL der.py; no pruning)",
+                Replay.Params.class,
+                Der::new));
+        register(Entry.of(
+                "podnet",
+                "PODNet (Douillard et al. 2020): local similarity classifier, NCA, POD-spatial and "
+                        + "POD-flat distillation, balanced finetuning, exemplars (PyCIL podnet.py; needs model.classifier = lsc)",
+                Podnet.Params.class,
+                Podnet::new));
+        register(Entry.of(
+                "ewc",
+                "Elastic Weight Consolidation (Kirkpatrick et al. 2017): Fisher-weighted penalty on the backbone",
+                Ewc.Params.class,
+                Ewc::new));
+        register(Entry.of(
+                "mas",
+                "Memory Aware Synapses (Aljundi et al. 2018): output-sensitivity-weighted penalty on the backbone",
+                Mas.Params.class,
+                Mas::new));
+        register(dr(
+                "dr",
+                "Distillation and Retrospection (Hou et al. 2018); switches distillation, retrospection",
+                null,
+                null));
         register(dr("dr-d", "DR with distillation only (expert CNN, no reserved samples)", true, false));
         register(dr("dr-r", "DR with retrospection only (reserved samples, hard labels)", false, true));
         register(dr("dr-dr", "DR with distillation and retrospection (the released setting)", true, true));
@@ -226,7 +281,8 @@ public final class Methods {
         if (byName.containsKey("memoryPerClass") && byName.containsKey("memoryBudget")) {
             JsonNode perClass = given.get("memoryPerClass");
             JsonNode budget = given.get("memoryBudget");
-            ExemplarMemory.checkOneSize(perClass != null && perClass.isNumber() ? perClass.asInt() : null,
+            ExemplarMemory.checkOneSize(
+                    perClass != null && perClass.isNumber() ? perClass.asInt() : null,
                     budget != null && budget.isNumber() ? budget.asInt() : null);
         }
         ObjectNode tree = JsonNodeFactory.instance.objectNode();
@@ -258,7 +314,8 @@ public final class Methods {
         try {
             return ConfigLoader.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(type.getName() + "." + c.getName() + ": @Default(\"" + text + "\") is not JSON", e);
+            throw new IllegalStateException(
+                    type.getName() + "." + c.getName() + ": @Default(\"" + text + "\") is not JSON", e);
         }
     }
 

@@ -17,11 +17,15 @@ import org.cil4j.eval.AccuracyMatrix;
  * @param nme NME matrix or null
  * @param wallSeconds wall time so far
  */
-record Metrics(List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix taskAware, AccuracyMatrix nme,
+record Metrics(
+        List<PhaseResult> phases,
+        AccuracyMatrix cnn,
+        AccuracyMatrix taskAware,
+        AccuracyMatrix nme,
         double wallSeconds) {
 
-    static JsonNode tree(List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix aware, AccuracyMatrix nme,
-            double wall) {
+    static JsonNode tree(
+            List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix aware, AccuracyMatrix nme, double wall) {
         return ConfigLoader.MAPPER.valueToTree(new Metrics(List.copyOf(phases), cnn, aware, nme, wall));
     }
 
@@ -32,9 +36,11 @@ record Metrics(List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix task
         }
         try {
             Metrics m = ConfigLoader.MAPPER.treeToValue(n, Metrics.class);
-            if (m.phases().size() != ckpt.manifest().phase() || m.cnn().phases() != m.phases().size()) {
-                throw new CilException(ckpt.dir() + ": the manifest's metrics cover " + m.phases().size()
-                        + " phases but its position is phase " + (ckpt.manifest().phase() + 1));
+            if (m.phases().size() != ckpt.manifest().phase()
+                    || m.cnn().phases() != m.phases().size()) {
+                throw new CilException(ckpt.dir() + ": the manifest's metrics cover "
+                        + m.phases().size() + " phases but its position is phase "
+                        + (ckpt.manifest().phase() + 1));
             }
             return m;
         } catch (JsonProcessingException | IllegalArgumentException e) {

@@ -25,9 +25,22 @@ import java.util.Map;
  *     before they were recorded)
  */
 public record PhaseResult(
-        int phase, int classes, int seen, int trainSamples, double trainSeconds, double evalSeconds, long peakRssMb,
-        double cnn, double taskAware, Double nme, double top5, Double oldAccuracy, double newAccuracy,
-        Map<String, Object> memory, long rssMb, @JsonInclude(JsonInclude.Include.NON_NULL) ClassNorms norms) {
+        int phase,
+        int classes,
+        int seen,
+        int trainSamples,
+        double trainSeconds,
+        double evalSeconds,
+        long peakRssMb,
+        double cnn,
+        double taskAware,
+        Double nme,
+        double top5,
+        Double oldAccuracy,
+        double newAccuracy,
+        Map<String, Object> memory,
+        long rssMb,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ClassNorms norms) {
 
     /**
      * What shows the classifier's bias towards new classes (Hou et al., LUCIR, CVPR 2019, Fig. 2;

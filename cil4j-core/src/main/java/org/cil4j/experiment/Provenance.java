@@ -23,8 +23,16 @@ import org.cil4j.engine.Engines;
  * @param base the first-phase network this run loaded instead of training it, or null
  */
 public record Provenance(
-        String cil4jVersion, String gitCommit, String engine, String java, String os, int cpus, String host,
-        String started, String command, Base base) {
+        String cil4jVersion,
+        String gitCommit,
+        String engine,
+        String java,
+        String os,
+        int cpus,
+        String host,
+        String started,
+        String command,
+        Base base) {
 
     /**
      * A loaded first phase ({@link BaseModel}).
@@ -70,9 +78,16 @@ public record Provenance(
             host = "unknown";
         }
         return new Provenance(
-                git.getProperty("git.build.version", "dev"), commit, Engines.describe(),
+                git.getProperty("git.build.version", "dev"),
+                commit,
+                Engines.describe(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
-                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                Runtime.getRuntime().availableProcessors(), host, Instant.now().toString(), command, null);
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors(),
+                host,
+                Instant.now().toString(),
+                command,
+                null);
     }
 }

@@ -24,8 +24,17 @@ import org.cil4j.eval.AccuracyMatrix;
  * @param wallSeconds total wall time so far
  */
 public record RunResult(
-        String format, boolean complete, ExperimentConfig config, JsonNode methodParams, ScenarioInfo scenario, Provenance provenance,
-        List<PhaseResult> phases, AccuracyMatrix cnn, AccuracyMatrix taskAware, AccuracyMatrix nme, Summary summary,
+        String format,
+        boolean complete,
+        ExperimentConfig config,
+        JsonNode methodParams,
+        ScenarioInfo scenario,
+        Provenance provenance,
+        List<PhaseResult> phases,
+        AccuracyMatrix cnn,
+        AccuracyMatrix taskAware,
+        AccuracyMatrix nme,
+        Summary summary,
         double wallSeconds) {
 
     /** The format tag of this version. */
@@ -54,7 +63,13 @@ public record RunResult(
      * @param averageIncrementalTaskAware the same for task-aware
      * @param averageIncrementalNme the same for NME, or null
      */
-    public record Summary(String primary, double averageIncremental, double last, double forgetting,
-            double backwardTransfer, double averageIncrementalCnn, double averageIncrementalTaskAware,
+    public record Summary(
+            String primary,
+            double averageIncremental,
+            double last,
+            double forgetting,
+            double backwardTransfer,
+            double averageIncrementalCnn,
+            double averageIncrementalTaskAware,
             Double averageIncrementalNme) {}
 }

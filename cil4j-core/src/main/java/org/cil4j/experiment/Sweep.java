@@ -64,7 +64,7 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
         }
         ObjectNode spec = ConfigLoader.readTree(file);
         Path dir = file.toAbsolutePath().getParent();
-        for (Iterator<String> it = spec.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!List.of("base", "out", "set", "axes", "variants").contains(k)) {
                 throw new CilException(file + ": unknown key '" + k + "'; known keys: base, out, set, axes, variants");
@@ -74,7 +74,9 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
             throw new CilException(file + ": 'base' (the config file the grid starts from) is required");
         }
         Path base = dir.resolve(spec.get("base").asText());
-        Path root = out != null ? out : spec.hasNonNull("out") ? dir.resolve(spec.get("out").asText()) : null;
+        Path root = out != null
+                ? out
+                : spec.hasNonNull("out") ? dir.resolve(spec.get("out").asText()) : null;
         if (root == null) {
             throw new CilException(file + ": give 'out' in the file or --out");
         }
@@ -133,8 +135,8 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
     }
 
     /** Expands the grid: every variant times every combination of the axes. */
-    static List<Cell> plan(Path base, List<String> common, Map<String, List<String>> variants,
-            Map<String, List<JsonNode>> axes) {
+    static List<Cell> plan(
+            Path base, List<String> common, Map<String, List<String>> variants, Map<String, List<JsonNode>> axes) {
         List<Map<String, JsonNode>> combos = new ArrayList<>();
         combos.add(new LinkedHashMap<>());
         for (Map.Entry<String, List<JsonNode>> ax : axes.entrySet()) {
@@ -156,14 +158,16 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
                 common.forEach(s -> ConfigLoader.set(tree, s));
                 variant.getValue().forEach(s -> ConfigLoader.set(tree, s));
                 c.forEach((k, v) -> ConfigLoader.set(tree, k + "=" + v));
-                String name = variant.getKey().isEmpty() ? runName(c, tree)
+                String name = variant.getKey().isEmpty()
+                        ? runName(c, tree)
                         : c.isEmpty() ? safe(variant.getKey()) : safe(variant.getKey()) + "_" + runName(c, tree);
                 ConfigLoader.set(tree, "name=" + ConfigLoader.MAPPER.valueToTree(name));
                 plan.add(new Cell(name, ConfigLoader.bind(tree, base + " (sweep run " + name + ")")));
             }
         }
         if (plan.stream().map(Cell::name).distinct().count() != plan.size()) {
-            throw new CilException("the sweep's run names repeat; give each axis distinct values and each variant its own name");
+            throw new CilException(
+                    "the sweep's run names repeat; give each axis distinct values and each variant its own name");
         }
         return plan;
     }
@@ -171,12 +175,14 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
     /** E.g. {@code method-finetune_setting-multi-class_seed-1}; the base config's name with no axes. */
     static String runName(Map<String, JsonNode> combo, ObjectNode tree) {
         if (combo.isEmpty()) {
-            return safe(tree.path("name").asText(tree.path("method").path("name").asText("run")));
+            return safe(
+                    tree.path("name").asText(tree.path("method").path("name").asText("run")));
         }
         List<String> parts = new ArrayList<>();
         combo.forEach((k, v) -> {
             String[] seg = k.split("\\.");
-            String leaf = seg[seg.length - 1].equals("name") && seg.length > 1 ? seg[seg.length - 2] : seg[seg.length - 1];
+            String leaf =
+                    seg[seg.length - 1].equals("name") && seg.length > 1 ? seg[seg.length - 2] : seg[seg.length - 1];
             parts.add(leaf + "-" + (v.isTextual() ? v.asText() : v.toString()));
         });
         return safe(String.join("_", parts));
@@ -223,9 +229,12 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
             System.exit(2);
         }
         // the cell dies with the process that runs it (a killed executor), so a retry elsewhere never races it
-        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ProcessHandle.current()
+                .parent()
+                .ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
         Path runDir = Path.of(args[0]);
-        ExperimentConfig cfg = ConfigLoader.bind((ObjectNode) ConfigLoader.MAPPER.readTree(System.in), "standard input");
+        ExperimentConfig cfg =
+                ConfigLoader.bind((ObjectNode) ConfigLoader.MAPPER.readTree(System.in), "standard input");
         try {
             run(new Cell(runDir.getFileName().toString(), cfg), runDir, args[1], TrainListener.NONE, args[2]);
         } catch (CilException e) {
@@ -244,7 +253,8 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
             Path ck = runDir.resolve("checkpoints");
             if (Files.exists(ck)) {
                 try (var walk = Files.walk(ck)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    for (Path p :
+                            walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         Files.delete(p);
                     }
                 }
@@ -286,14 +296,22 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
                 return "complete after " + r.phases().size() + " phases, runPhases raised, " + RESUMING;
             }
             List<String> changes = Experiment.configChanges(saved, now);
-            return changes.isEmpty() ? SKIPPED : SKIPPED + " (but its config differs from the sweep's: "
-                    + String.join("; ", changes) + "; delete the folder to run it again)";
+            return changes.isEmpty()
+                    ? SKIPPED
+                    : SKIPPED + " (but its config differs from the sweep's: " + String.join("; ", changes)
+                            + "; delete the folder to run it again)";
         }
-        String where = !readable ? "unreadable results.json" : r == null ? "stopped in phase 1"
-                : "stopped after phase " + r.phases().size() + " of " + r.scenario().phaseSizes().length;
-        if (readable && Files.isDirectory(runDir.resolve("checkpoints")) && Files.isRegularFile(runDir.resolve(Experiment.CONFIG_FILE))) {
-            List<String> changes = Experiment.configChanges(Experiment.savedConfig(runDir),
-                    ConfigLoader.MAPPER.valueToTree(planned));
+        String where = !readable
+                ? "unreadable results.json"
+                : r == null
+                        ? "stopped in phase 1"
+                        : "stopped after phase " + r.phases().size() + " of "
+                                + r.scenario().phaseSizes().length;
+        if (readable
+                && Files.isDirectory(runDir.resolve("checkpoints"))
+                && Files.isRegularFile(runDir.resolve(Experiment.CONFIG_FILE))) {
+            List<String> changes =
+                    Experiment.configChanges(Experiment.savedConfig(runDir), ConfigLoader.MAPPER.valueToTree(planned));
             if (changes.isEmpty()) {
                 return where + ", " + RESUMING;
             }

@@ -73,9 +73,20 @@ final class Tally {
      * @param prov the provenance
      * @return the result so far
      */
-    RunResult result(boolean done, ExperimentConfig cfg, JsonNode methodParams, RunResult.ScenarioInfo info,
-            Provenance prov) {
-        return new RunResult(RunResult.FORMAT, done, cfg, methodParams, info, prov, List.copyOf(phases), cnn, aware, nme,
-                Experiment.summary(cfg.scenario().multiTask(), cnn, aware, nme), wallSeconds());
+    RunResult result(
+            boolean done, ExperimentConfig cfg, JsonNode methodParams, RunResult.ScenarioInfo info, Provenance prov) {
+        return new RunResult(
+                RunResult.FORMAT,
+                done,
+                cfg,
+                methodParams,
+                info,
+                prov,
+                List.copyOf(phases),
+                cnn,
+                aware,
+                nme,
+                Experiment.summary(cfg.scenario().multiTask(), cnn, aware, nme),
+                wallSeconds());
     }
 }

@@ -20,12 +20,10 @@ final class Checks {
         Objects.requireNonNull(array, name);
         Shape shape = array.getShape();
         if (shape.dimension() != 2) {
-            throw new IllegalArgumentException(
-                    name + " must be a matrix (batch, columns), got shape " + shape);
+            throw new IllegalArgumentException(name + " must be a matrix (batch, columns), got shape " + shape);
         }
         if (!array.getDataType().isFloating()) {
-            throw new IllegalArgumentException(
-                    name + " must hold floating-point numbers, got " + array.getDataType());
+            throw new IllegalArgumentException(name + " must hold floating-point numbers, got " + array.getDataType());
         }
         return array;
     }
@@ -42,14 +40,13 @@ final class Checks {
         matrix(a, aName);
         matrix(b, bName);
         if (!a.getShape().equals(b.getShape())) {
-            throw new IllegalArgumentException(
-                    aName
-                            + " and "
-                            + bName
-                            + " must have the same shape, got "
-                            + a.getShape()
-                            + " and "
-                            + b.getShape());
+            throw new IllegalArgumentException(aName
+                    + " and "
+                    + bName
+                    + " must have the same shape, got "
+                    + a.getShape()
+                    + " and "
+                    + b.getShape());
         }
     }
 
@@ -68,8 +65,7 @@ final class Checks {
         Objects.requireNonNull(labels, "labels");
         DataType type = labels.getDataType();
         if (!type.isInteger()) {
-            throw new IllegalArgumentException(
-                    "labels must be integer class indices, got " + type);
+            throw new IllegalArgumentException("labels must be integer class indices, got " + type);
         }
         Shape shape = labels.getShape();
         boolean column = shape.dimension() == 2 && shape.get(1) == 1;
@@ -82,13 +78,7 @@ final class Checks {
         for (int i = 0; i < values.length; i++) {
             if (values[i] < 0 || values[i] >= classes) {
                 throw new IllegalArgumentException(
-                        "label "
-                                + values[i]
-                                + " of sample "
-                                + i
-                                + " is out of range [0, "
-                                + classes
-                                + ")");
+                        "label " + values[i] + " of sample " + i + " is out of range [0, " + classes + ")");
             }
         }
         return asLong;
@@ -101,8 +91,7 @@ final class Checks {
      */
     static void temperature(double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException(
-                    "temperature must be positive and finite, got " + temperature);
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
         }
     }
 }

@@ -28,8 +28,8 @@ public final class Consolidation {
      * @throws IllegalArgumentException if the lists' lengths or the shapes differ, or the lists
      *     are empty
      */
-    public static NDArray penalty(NDManager into, List<NDArray> params, List<NDArray> anchors,
-            List<NDArray> importance) {
+    public static NDArray penalty(
+            NDManager into, List<NDArray> params, List<NDArray> anchors, List<NDArray> importance) {
         if (params.isEmpty() || params.size() != anchors.size() || params.size() != importance.size()) {
             throw new IllegalArgumentException("penalty over " + params.size() + " parameters, " + anchors.size()
                     + " anchors and " + importance.size() + " importances");
@@ -56,7 +56,8 @@ public final class Consolidation {
      * @return the batch mean
      */
     public static NDArray fisher(NDArray logits, NDArray labels) {
-        return CrossEntropy.loss(logits, labels != null ? labels : logits.stopGradient().argMax(1));
+        return CrossEntropy.loss(
+                logits, labels != null ? labels : logits.stopGradient().argMax(1));
     }
 
     /**
@@ -113,8 +114,8 @@ public final class Consolidation {
     /** Like {@link Checks#sameShape} for tensors of any rank (parameters are not matrices). */
     private static void same(NDArray a, String aName, NDArray b, String bName) {
         if (!a.getShape().equals(b.getShape())) {
-            throw new IllegalArgumentException(aName + " and " + bName + " must have the same shape, got " + a.getShape()
-                    + " and " + b.getShape());
+            throw new IllegalArgumentException(aName + " and " + bName + " must have the same shape, got "
+                    + a.getShape() + " and " + b.getShape());
         }
     }
 }

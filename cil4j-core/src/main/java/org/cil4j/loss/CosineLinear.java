@@ -30,12 +30,11 @@ public final class CosineLinear {
         Checks.matrix(features, "features");
         Checks.matrix(weights, "weights");
         if (features.getShape().get(1) != weights.getShape().get(1)) {
-            throw new IllegalArgumentException(
-                    "features "
-                            + features.getShape()
-                            + " and weights "
-                            + weights.getShape()
-                            + " must have the same number of columns");
+            throw new IllegalArgumentException("features "
+                    + features.getShape()
+                    + " and weights "
+                    + weights.getShape()
+                    + " must have the same number of columns");
         }
         return normalizeRows(features).matMul(normalizeRows(weights).transpose());
     }
@@ -67,8 +66,7 @@ public final class CosineLinear {
     public static NDArray logits(NDArray features, NDArray weights, NDArray sigma) {
         Objects.requireNonNull(sigma, "sigma");
         if (sigma.size() != 1) {
-            throw new IllegalArgumentException(
-                    "sigma must have one element, got shape " + sigma.getShape());
+            throw new IllegalArgumentException("sigma must have one element, got shape " + sigma.getShape());
         }
         return cosine(features, weights).mul(sigma.reshape(1, 1));
     }

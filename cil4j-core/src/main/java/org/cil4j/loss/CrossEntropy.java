@@ -22,7 +22,8 @@ public final class CrossEntropy {
      */
     public static NDArray loss(NDArray logits, NDArray labels) {
         Checks.matrix(logits, "logits");
-        NDArray index = Checks.labels(labels, logits.getShape().get(0), logits.getShape().get(1));
+        NDArray index = Checks.labels(
+                labels, logits.getShape().get(0), logits.getShape().get(1));
         return logits.logSoftmax(1).gather(index, 1).neg().mean();
     }
 

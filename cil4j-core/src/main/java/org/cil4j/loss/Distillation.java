@@ -51,7 +51,11 @@ public final class Distillation {
         Checks.temperature(temperature);
         NDArray logStudent = student.div((float) temperature).logSoftmax(1);
         NDArray logTeacher = teacher.stopGradient().div((float) temperature).logSoftmax(1);
-        return logTeacher.exp().mul(logTeacher.sub(logStudent)).sum(new int[] {1}).mean();
+        return logTeacher
+                .exp()
+                .mul(logTeacher.sub(logStudent))
+                .sum(new int[] {1})
+                .mean();
     }
 
     /**

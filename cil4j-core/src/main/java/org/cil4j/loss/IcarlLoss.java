@@ -40,8 +40,7 @@ public final class IcarlLoss {
         long batch = logits.getShape().get(0);
         long classes = logits.getShape().get(1);
         if (numOld < 0 || numOld > classes) {
-            throw new IllegalArgumentException(
-                    "numOld must be in [0, " + classes + "], got " + numOld);
+            throw new IllegalArgumentException("numOld must be in [0, " + classes + "], got " + numOld);
         }
         NDArray index = Checks.labels(labels, batch, classes);
         DataType type = logits.getDataType();
@@ -54,23 +53,19 @@ public final class IcarlLoss {
             Checks.matrix(teacherLogits, "teacherLogits");
             if (teacherLogits.getShape().get(0) != batch
                     || teacherLogits.getShape().get(1) != numOld) {
-                throw new IllegalArgumentException(
-                        "teacherLogits must have shape ("
-                                + batch
-                                + ", "
-                                + numOld
-                                + "), got "
-                                + teacherLogits.getShape());
+                throw new IllegalArgumentException("teacherLogits must have shape ("
+                        + batch
+                        + ", "
+                        + numOld
+                        + "), got "
+                        + teacherLogits.getShape());
             }
-            NDArray oldTargets = Activation.sigmoid(teacherLogits.stopGradient()).toType(type, false);
-            targets =
-                    numOld == classes
-                            ? oldTargets
-                            : oldTargets.concat(targets.get(":, " + numOld + ":"), 1);
+            NDArray oldTargets =
+                    Activation.sigmoid(teacherLogits.stopGradient()).toType(type, false);
+            targets = numOld == classes ? oldTargets : oldTargets.concat(targets.get(":, " + numOld + ":"), 1);
         } else if (teacherLogits != null && teacherLogits.getShape().get(1) != 0) {
             throw new IllegalArgumentException(
-                    "teacherLogits must be null or empty when numOld == 0, got shape "
-                            + teacherLogits.getShape());
+                    "teacherLogits must be null or empty when numOld == 0, got shape " + teacherLogits.getShape());
         }
         return bceWithLogits(logits, targets).mean();
     }
@@ -96,7 +91,8 @@ public final class IcarlLoss {
     public static NDArray sigmoidDistillation(NDArray student, NDArray teacher) {
         Checks.sameShape(student, "student", teacher, "teacher");
         NDArray targets = Activation.sigmoid(teacher.stopGradient()).toType(student.getDataType(), false);
-        return bceWithLogits(student, targets).sum().div((float) student.getShape().get(0));
+        return bceWithLogits(student, targets).sum().div((float)
+                student.getShape().get(0));
     }
 
     /** The element-wise binary cross-entropy of sigmoid(x) against y, in the stable form. */

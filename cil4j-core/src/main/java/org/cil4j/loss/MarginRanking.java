@@ -43,8 +43,7 @@ public final class MarginRanking {
         long classes = scores.getShape().get(1);
         NDArray index = Checks.labels(labels, scores.getShape().get(0), classes);
         if (numOld < 0 || numOld >= classes) {
-            throw new IllegalArgumentException(
-                    "numOld must be in [0, " + classes + "), got " + numOld);
+            throw new IllegalArgumentException("numOld must be in [0, " + classes + "), got " + numOld);
         }
         if (k < 1 || k > classes - numOld) {
             throw new IllegalArgumentException(

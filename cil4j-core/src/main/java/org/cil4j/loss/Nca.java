@@ -57,12 +57,16 @@ public final class Nca {
         }
         long classes = similarities.getShape().get(1);
         NDArray index = Checks.labels(labels, similarities.getShape().get(0), classes); // (batch, 1)
-        NDArray isTrue = index.eq(similarities.getManager().arange(0, classes, 1, DataType.INT64).reshape(1, classes))
+        NDArray isTrue = index.eq(similarities
+                        .getManager()
+                        .arange(0, classes, 1, DataType.INT64)
+                        .reshape(1, classes))
                 .toType(similarities.getDataType(), false);
         NDArray z = similarities.mul(scale.reshape(1, 1)).sub(isTrue.mul((float) margin));
         NDArray shifted = z.sub(z.max(new int[] {1}, true));
         NDArray numerator = shifted.mul(isTrue).sum(new int[] {1});
-        NDArray denominator = shifted.mul(isTrue.neg().add(1f)).exp().sum(new int[] {1}).log();
+        NDArray denominator =
+                shifted.mul(isTrue.neg().add(1f)).exp().sum(new int[] {1}).log();
         return denominator.sub(numerator).mean();
     }
 }

@@ -50,7 +50,11 @@ public final class Pod {
     private static NDArray pooled(NDArray map) {
         NDArray sq = map.square();
         long n = sq.getShape().get(0);
-        NDArray rows = NDArrays.concat(new NDList(sq.sum(new int[] {3}).reshape(n, -1), sq.sum(new int[] {2}).reshape(n, -1)), 1);
+        NDArray rows = NDArrays.concat(
+                new NDList(
+                        sq.sum(new int[] {3}).reshape(n, -1),
+                        sq.sum(new int[] {2}).reshape(n, -1)),
+                1);
         return CosineLinear.normalizeRows(rows);
     }
 

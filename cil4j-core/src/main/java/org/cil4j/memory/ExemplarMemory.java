@@ -105,8 +105,8 @@ public final class ExemplarMemory {
             return perClass;
         }
         if (budget < seen) {
-            throw new CilException("memoryBudget " + budget + " is smaller than the " + seen
-                    + " classes seen: floor(" + budget + " / " + seen + ") = 0 exemplars per class");
+            throw new CilException("memoryBudget " + budget + " is smaller than the " + seen + " classes seen: floor("
+                    + budget + " / " + seen + ") = 0 exemplars per class");
         }
         return budget / Math.max(1, seen);
     }
@@ -145,7 +145,8 @@ public final class ExemplarMemory {
      */
     public void add(int cls, ImageDataset classData, float[][] features, int m) {
         if (cls != classes.size()) {
-            throw new IllegalStateException("exemplars of class " + cls + " added after " + classes.size() + " classes");
+            throw new IllegalStateException(
+                    "exemplars of class " + cls + " added after " + classes.size() + " classes");
         }
         int[] ranking;
         if (selection == Selection.HERDING) {
@@ -297,8 +298,9 @@ public final class ExemplarMemory {
      */
     public static void checkOneSize(Integer memoryPerClass, Integer memoryBudget) {
         if (memoryPerClass != null && memoryBudget != null && memoryBudget > 0) {
-            throw new org.cil4j.CilException("method.params: give memoryPerClass (" + memoryPerClass
-                    + " exemplars per class) or memoryBudget (" + memoryBudget + " shared by all classes seen), not both");
+            throw new org.cil4j.CilException(
+                    "method.params: give memoryPerClass (" + memoryPerClass + " exemplars per class) or memoryBudget ("
+                            + memoryBudget + " shared by all classes seen), not both");
         }
     }
 
@@ -380,10 +382,12 @@ public final class ExemplarMemory {
         ImageDataset first = parts.get(0);
         int total = 0;
         for (ImageDataset d : parts) {
-            if (d.channels() != first.channels() || d.height() != first.height() || d.width() != first.width()
+            if (d.channels() != first.channels()
+                    || d.height() != first.height()
+                    || d.width() != first.width()
                     || !d.classNames().equals(first.classNames())) {
-                throw new IllegalArgumentException("cannot join " + d.name() + " with " + first.name()
-                        + ": image shapes or class names differ");
+                throw new IllegalArgumentException(
+                        "cannot join " + d.name() + " with " + first.name() + ": image shapes or class names differ");
             }
             total += d.size();
         }

@@ -98,8 +98,7 @@ public final class Herding {
         for (int i = 0; i < features.length; i++) {
             float[] row = Objects.requireNonNull(features[i], "features[" + i + "]");
             if (row.length != dim) {
-                throw new IllegalArgumentException(
-                        "row " + i + " has " + row.length + " values, row 0 has " + dim);
+                throw new IllegalArgumentException("row " + i + " has " + row.length + " values, row 0 has " + dim);
             }
             double norm = 0;
             for (float v : row) {

@@ -60,9 +60,11 @@ public final class Bic extends ExemplarMethod {
     private static final Logger LOG = LoggerFactory.getLogger(Bic.class);
     /** The bias layer's parameters, in the network only during stage 2. */
     static final String ALPHA = "bic.alpha";
+
     static final String BETA = "bic.beta";
     /** The original code's L2 penalty on beta (FACIL: {@code 0.1 * beta^2 / 2}). */
     static final double BETA_PENALTY = 0.1;
+
     private static final String HISTORY = "biasLayers";
 
     /**
@@ -84,7 +86,8 @@ public final class Bic extends ExemplarMethod {
             @Default("herding") String selection,
             @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
             @Default("0.1") double valFraction,
-            @Default("200") int biasEpochs) implements BicParamsBuilder.With {
+            @Default("200") int biasEpochs)
+            implements BicParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);
@@ -92,8 +95,9 @@ public final class Bic extends ExemplarMethod {
                 throw new CilException("bic temperature must be positive and finite, got " + temperature);
             }
             if (!(valFraction > 0 && valFraction < 1)) {
-                throw new CilException("bic valFraction (the share of exemplars held out for the bias layer) must be in "
-                        + "(0, 1), got " + valFraction);
+                throw new CilException(
+                        "bic valFraction (the share of exemplars held out for the bias layer) must be in "
+                                + "(0, 1), got " + valFraction);
             }
             if (biasEpochs < 1) {
                 throw new CilException("bic biasEpochs must be at least 1, got " + biasEpochs);
@@ -152,8 +156,12 @@ public final class Bic extends ExemplarMethod {
         ctx.fit(ctx.stage("train", split[0], distillation(ctx, params.temperature())));
         float[] ab = trainBiasLayer(ctx, split[1]);
         fold(ctx.net(), ctx.phase(), ab[0], ab[1]);
-        LOG.info("bic: phase {}: bias layer alpha = {}, beta = {} on {} held-out images", ctx.phase() + 1,
-                String.format("%.4f", ab[0]), String.format("%.4f", ab[1]), split[1].size());
+        LOG.info(
+                "bic: phase {}: bias layer alpha = {}, beta = {} on {} held-out images",
+                ctx.phase() + 1,
+                String.format("%.4f", ab[0]),
+                String.format("%.4f", ab[1]),
+                split[1].size());
         trained = ab;
     }
 
@@ -168,7 +176,6 @@ public final class Bic extends ExemplarMethod {
             }
         }
     }
-
 
     /**
      * Holds out {@code v} images of every seen class, as PyCIL's {@code get_dataset_with_split}.
@@ -196,7 +203,8 @@ public final class Bic extends ExemplarMethod {
             held.add(ex.subset(parts[0]));
             train.add(ex.subset(parts[1]));
         }
-        return new ImageDataset[] {ExemplarMemory.join(data.name(), train), ExemplarMemory.join("bic-validation", held)};
+        return new ImageDataset[] {ExemplarMemory.join(data.name(), train), ExemplarMemory.join("bic-validation", held)
+        };
     }
 
     /**
@@ -245,12 +253,15 @@ public final class Bic extends ExemplarMethod {
         NDArray beta = net.params().param(BETA, new Shape(1), new float[] {0f});
         try {
             ctx.fit(ctx.stage("bias", held, b -> {
-                NDManager step = b.manager();
-                NDArray a = step.zeros(alpha.getShape()).add(alpha);
-                NDArray c = step.zeros(beta.getShape()).add(beta);
-                NDArray corrected = correct(net.logits(net.features(b.x(), false)).stopGradient(), old, a, c);
-                return biasLoss(corrected, ctx.classification(b, corrected), c);
-            }).withGroups(List.of(new ParamGroup("bias", n -> n.startsWith("bic."), ctx.train().lr(), 0)))
+                        NDManager step = b.manager();
+                        NDArray a = step.zeros(alpha.getShape()).add(alpha);
+                        NDArray c = step.zeros(beta.getShape()).add(beta);
+                        NDArray corrected =
+                                correct(net.logits(net.features(b.x(), false)).stopGradient(), old, a, c);
+                        return biasLoss(corrected, ctx.classification(b, corrected), c);
+                    })
+                    .withGroups(List.of(new ParamGroup(
+                            "bias", n -> n.startsWith("bic."), ctx.train().lr(), 0)))
                     .withSchedule(params.biasEpochs(), List.of(), 1));
             return new float[] {alpha.getFloat(), beta.getFloat()};
         } finally {
@@ -271,7 +282,8 @@ public final class Bic extends ExemplarMethod {
      */
     static NDArray correct(NDArray logits, int old, NDArray alpha, NDArray beta) {
         int seen = (int) logits.getShape().get(1);
-        NDArray fresh = HeadDistillation.slice(logits, old, seen - old).mul(alpha).add(beta);
+        NDArray fresh =
+                HeadDistillation.slice(logits, old, seen - old).mul(alpha).add(beta);
         return NDArrays.concat(new NDList(HeadDistillation.slice(logits, 0, old), fresh), 1);
     }
 
@@ -300,7 +312,11 @@ public final class Bic extends ExemplarMethod {
      */
     static void fold(IncrementalNet net, int head, float alpha, float beta) {
         net.headWeight(head).muli(alpha);
-        net.params().params().get(IncrementalNet.headPrefix(head) + "bias").muli(alpha).addi(beta);
+        net.params()
+                .params()
+                .get(IncrementalNet.headPrefix(head) + "bias")
+                .muli(alpha)
+                .addi(beta);
     }
 
     /**

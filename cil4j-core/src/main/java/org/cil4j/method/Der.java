@@ -106,19 +106,30 @@ public final class Der extends ExemplarMethod {
         int total = backbones.featureDim();
         int newest = backbones.newestDim();
         int old = ctx.oldClasses();
-        ParamGroup trainable = new ParamGroup("new backbone and classifiers", n -> !backbones.inFrozenMember(n),
-                ctx.train().lr(), ctx.train().weightDecay());
+        ParamGroup trainable = new ParamGroup(
+                "new backbone and classifiers",
+                n -> !backbones.inFrozenMember(n),
+                ctx.train().lr(),
+                ctx.train().weightDecay());
         long all = net.params().countParams();
-        long frozen = net.params().params().entrySet().stream().filter(e -> backbones.inFrozenMember(e.getKey()))
-                .mapToLong(e -> e.getValue().getShape().size()).sum();
-        LOG.info("der: phase {}: {} backbones, {} of {} parameters train (PyCIL logs the same counts)", ctx.phase() + 1,
-                backbones.size(), all - frozen, all);
+        long frozen = net.params().params().entrySet().stream()
+                .filter(e -> backbones.inFrozenMember(e.getKey()))
+                .mapToLong(e -> e.getValue().getShape().size())
+                .sum();
+        LOG.info(
+                "der: phase {}: {} backbones, {} of {} parameters train (PyCIL logs the same counts)",
+                ctx.phase() + 1,
+                backbones.size(),
+                all - frozen,
+                all);
         ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), b -> {
-            NDArray f = net.features(b.x(), true);
-            NDArray logits = net.logits(f);
-            NDArray aux = Linear.linear(f.get(new NDIndex(":, {}:", total - newest)), auxWeight, auxBias).head();
-            return loss(logits, ctx.classification(b, logits), aux, b.y(), old);
-        }).withGroups(List.of(trainable)));
+                    NDArray f = net.features(b.x(), true);
+                    NDArray logits = net.logits(f);
+                    NDArray aux = Linear.linear(f.get(new NDIndex(":, {}:", total - newest)), auxWeight, auxBias)
+                            .head();
+                    return loss(logits, ctx.classification(b, logits), aux, b.y(), old);
+                })
+                .withGroups(List.of(trainable)));
     }
 
     /** The auxiliary classifier on the newest backbone's features, in the network's tensors while the phase trains. */
@@ -126,7 +137,8 @@ public final class Der extends ExemplarMethod {
         int dim = net.backbone().newestDim();
         var rnd = Rng.stream(seed, "init-aux", phase);
         double bound = 1 / Math.sqrt(dim);
-        auxWeight = net.params().param(AUX + "weight", new Shape(outputs, dim), Params.uniform(outputs * dim, bound, rnd));
+        auxWeight =
+                net.params().param(AUX + "weight", new Shape(outputs, dim), Params.uniform(outputs * dim, bound, rnd));
         auxBias = net.params().param(AUX + "bias", new Shape(outputs), Params.uniform(outputs, bound, rnd));
     }
 
@@ -142,11 +154,15 @@ public final class Der extends ExemplarMethod {
      */
     static StepLoss loss(NDArray logits, NDArray classification, NDArray aux, NDArray labels, int old) {
         if (aux.getShape().get(1) != logits.getShape().get(1) - old + 1) {
-            throw new IllegalArgumentException("the auxiliary classifier has " + aux.getShape().get(1) + " outputs for "
+            throw new IllegalArgumentException("the auxiliary classifier has "
+                    + aux.getShape().get(1) + " outputs for "
                     + (logits.getShape().get(1) - old) + " new classes (it needs one more, for the old classes)");
         }
         NDArray auxTargets = labels.sub(old - 1).maximum(0);
-        return new StepLoss().add("ce", classification).add("aux", CrossEntropy.loss(aux, auxTargets)).accuracyFrom(logits);
+        return new StepLoss()
+                .add("ce", classification)
+                .add("aux", CrossEntropy.loss(aux, auxTargets))
+                .accuracyFrom(logits);
     }
 
     /** Drops the auxiliary classifier, aligns the new classes' weights, then chooses exemplars. */

@@ -77,17 +77,18 @@ public final class Derpp implements Method {
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("0.1") double alpha,
-            @Default("0.5") double beta) implements DerppParamsBuilder.With {
+            @Default("0.5") double beta)
+            implements DerppParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.RANDOM, 0);
             if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-                throw new CilException("der++ alpha (the weight of the stored logits' MSE) must be >= 0 and finite, got "
-                        + alpha);
+                throw new CilException(
+                        "der++ alpha (the weight of the stored logits' MSE) must be >= 0 and finite, got " + alpha);
             }
             if (!(beta >= 0) || Double.isInfinite(beta)) {
-                throw new CilException("der++ beta (the weight of the buffer's cross-entropy) must be >= 0 and finite, got "
-                        + beta);
+                throw new CilException(
+                        "der++ beta (the weight of the buffer's cross-entropy) must be >= 0 and finite, got " + beta);
             }
         }
 
@@ -117,6 +118,7 @@ public final class Derpp implements Method {
     private final MethodState state = new MethodState();
     /** Images offered to the reservoir so far, Mammoth's {@code num_seen_examples}. */
     private long offered;
+
     private int capacity;
     private int seen;
 
@@ -155,26 +157,33 @@ public final class Derpp implements Method {
         ImageDataset buffer = ExemplarMemory.join("buffer", images);
         int m = Math.min(ctx.train().batchSize(), buffer.size());
         ctx.fit(ctx.stage("train", ctx.phaseData(), b -> {
-            NDArray logits = net.logits(net.features(b.x(), true));
-            Batch s = b.secondary();
-            int classes = (int) logits.getShape().get(1);
-            NDArray replayed = net.logits(net.features(s.x().get("0:" + m), true));
-            float[] stored = new float[m * classes];
-            float[] mask = new float[m * classes];
-            for (int i = 0; i < m; i++) {
-                float[] l = slots.get(s.indices()[i]).logits();
-                System.arraycopy(l, 0, stored, i * classes, l.length);
-                Arrays.fill(mask, i * classes, i * classes + l.length, 1f);
-            }
-            Shape shape = new Shape(m, classes);
-            NDArray again = net.logits(net.features(s.x().get(m + ":"), true));
-            NDArray y = s.y().get(m + ":");
-            NDArray bufferCe = ctx.scenario().multiTask()
-                    ? CrossEntropy.loss(again, y, s.taskMask(classes).get(m + ":"))
-                    : CrossEntropy.loss(again, y);
-            return loss(logits, ctx.classification(b, logits), replayed, b.manager().create(stored, shape),
-                    b.manager().create(mask, shape), bufferCe, params);
-        }).withSecondary(buffer, 2 * m));
+                    NDArray logits = net.logits(net.features(b.x(), true));
+                    Batch s = b.secondary();
+                    int classes = (int) logits.getShape().get(1);
+                    NDArray replayed = net.logits(net.features(s.x().get("0:" + m), true));
+                    float[] stored = new float[m * classes];
+                    float[] mask = new float[m * classes];
+                    for (int i = 0; i < m; i++) {
+                        float[] l = slots.get(s.indices()[i]).logits();
+                        System.arraycopy(l, 0, stored, i * classes, l.length);
+                        Arrays.fill(mask, i * classes, i * classes + l.length, 1f);
+                    }
+                    Shape shape = new Shape(m, classes);
+                    NDArray again = net.logits(net.features(s.x().get(m + ":"), true));
+                    NDArray y = s.y().get(m + ":");
+                    NDArray bufferCe = ctx.scenario().multiTask()
+                            ? CrossEntropy.loss(again, y, s.taskMask(classes).get(m + ":"))
+                            : CrossEntropy.loss(again, y);
+                    return loss(
+                            logits,
+                            ctx.classification(b, logits),
+                            replayed,
+                            b.manager().create(stored, shape),
+                            b.manager().create(mask, shape),
+                            bufferCe,
+                            params);
+                })
+                .withSecondary(buffer, 2 * m));
     }
 
     /**
@@ -190,11 +199,20 @@ public final class Derpp implements Method {
      * @return the terms "ce", "mse_buffer" ({@code alpha} times the masked MSE) and "ce_buffer"
      *     ({@code beta} times the buffer's cross-entropy)
      */
-    static StepLoss loss(NDArray logits, NDArray classification, NDArray replayed, NDArray stored, NDArray mask,
-            NDArray bufferCe, Params p) {
+    static StepLoss loss(
+            NDArray logits,
+            NDArray classification,
+            NDArray replayed,
+            NDArray stored,
+            NDArray mask,
+            NDArray bufferCe,
+            Params p) {
         NDArray mse = replayed.sub(stored).square().mul(mask).sum().div(mask.sum());
-        return new StepLoss().add("ce", classification).add("mse_buffer", mse.mul((float) p.alpha()))
-                .add("ce_buffer", bufferCe.mul((float) p.beta())).accuracyFrom(logits);
+        return new StepLoss()
+                .add("ce", classification)
+                .add("mse_buffer", mse.mul((float) p.alpha()))
+                .add("ce_buffer", bufferCe.mul((float) p.beta()))
+                .accuracyFrom(logits);
     }
 
     /**
@@ -242,7 +260,8 @@ public final class Derpp implements Method {
         if (placed.isEmpty()) {
             return;
         }
-        ImageDataset kept = data.subset(placed.values().stream().mapToInt(Integer::intValue).toArray());
+        ImageDataset kept =
+                data.subset(placed.values().stream().mapToInt(Integer::intValue).toArray());
         float[][] logits = ctx.logits(ctx.net(), kept);
         int k = 0;
         for (Map.Entry<Integer, Integer> e : placed.entrySet()) {
@@ -277,7 +296,8 @@ public final class Derpp implements Method {
         w.putInts(PREFIX + "slots", cls);
         w.putInts(PREFIX + "widths", widths);
         w.putRows(PREFIX + "logits", logits);
-        positions.forEach((c, p) -> w.putInts(PREFIX + "class." + c, p.stream().mapToInt(Integer::intValue).toArray()));
+        positions.forEach((c, p) -> w.putInts(
+                PREFIX + "class." + c, p.stream().mapToInt(Integer::intValue).toArray()));
     }
 
     private void loadBuffer(StateReader r, PhaseContext ctx) {
@@ -300,15 +320,15 @@ public final class Derpp implements Method {
         Map<Integer, Integer> next = new HashMap<>();
         for (int i = 0; i < cls.length; i++) {
             int c = cls[i];
-            ImageDataset d = images.computeIfAbsent(c, x -> ctx.storedSamples(r, PREFIX + "class." + x, x, "buffer sample"));
+            ImageDataset d =
+                    images.computeIfAbsent(c, x -> ctx.storedSamples(r, PREFIX + "class." + x, x, "buffer sample"));
             int[] pos = positions.computeIfAbsent(c, x -> r.ints(PREFIX + "class." + x));
             int k = next.merge(c, 1, Integer::sum) - 1;
             if (widths[i] < c + 1 || widths[i] > logits[i].length) {
                 throw new CilException(r.source() + ": buffer image " + i + " of class " + c + " has logits over "
                         + widths[i] + " classes");
             }
-            slots.add(new Slot(c, pos[k], d.subset(new int[] {k}),
-                    Arrays.copyOf(logits[i], widths[i])));
+            slots.add(new Slot(c, pos[k], d.subset(new int[] {k}), Arrays.copyOf(logits[i], widths[i])));
         }
     }
 

@@ -63,6 +63,7 @@ public final class Dr implements Method {
     private final MethodState state = new MethodState();
     /** Each old class's reserved samples: positions among its training images, in phase order. */
     private final Map<Integer, int[]> reservedPositions = new TreeMap<>();
+
     private ImageDataset reserved;
 
     /**
@@ -132,7 +133,8 @@ public final class Dr implements Method {
             return List.of(new ParamGroup("all", trains, lr, wd));
         }
         String head = IncrementalNet.headPrefix(ctx.phase());
-        return List.of(new ParamGroup("base", n -> trains.test(n) && !n.startsWith(head), lr / 10, wd),
+        return List.of(
+                new ParamGroup("base", n -> trains.test(n) && !n.startsWith(head), lr / 10, wd),
                 new ParamGroup("new-head", n -> trains.test(n) && n.startsWith(head), lr, wd));
     }
 
@@ -142,13 +144,21 @@ public final class Dr implements Method {
         try {
             String head = IncrementalNet.headPrefix(ctx.phase());
             List<ParamGroup> groups = groups(ctx, n -> !n.startsWith("head.") || n.startsWith(head));
-            ctx.fit(Stage.standard("expert", expert, ctx.phaseData(), b -> {
-                NDArray logits = expert.logits(expert.features(b.x(), true));
-                // Every sample belongs to the new task: the task mask leaves the new head alone.
-                NDArray mask = b.taskMask((int) logits.getShape().get(1));
-                return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y(), mask))
-                        .accuracyFrom(logits.stopGradient().add(mask));
-            }, ctx.train()).withGroups(groups));
+            ctx.fit(Stage.standard(
+                            "expert",
+                            expert,
+                            ctx.phaseData(),
+                            b -> {
+                                NDArray logits = expert.logits(expert.features(b.x(), true));
+                                // Every sample belongs to the new task: the task mask leaves the new head alone.
+                                NDArray mask =
+                                        b.taskMask((int) logits.getShape().get(1));
+                                return new StepLoss()
+                                        .add("ce", CrossEntropy.loss(logits, b.y(), mask))
+                                        .accuracyFrom(logits.stopGradient().add(mask));
+                            },
+                            ctx.train())
+                    .withGroups(groups));
             return expert;
         } catch (RuntimeException e) {
             expert.close();
@@ -171,8 +181,15 @@ public final class Dr implements Method {
         }
         if (expert != null) {
             NDArray target = expert.logits(expert.features(b.x(), false));
-            loss.add("kd_new", HeadDistillation.head(logitsNew, target, ctx.oldClasses(),
-                    ctx.scenario().size(ctx.phase()), t).mul(w));
+            loss.add(
+                    "kd_new",
+                    HeadDistillation.head(
+                                    logitsNew,
+                                    target,
+                                    ctx.oldClasses(),
+                                    ctx.scenario().size(ctx.phase()),
+                                    t)
+                            .mul(w));
         }
         NDArray student;
         NDArray oldX;
@@ -187,8 +204,16 @@ public final class Dr implements Method {
             oldX = x;
         }
         NDArray teacher = original.logits(original.features(oldX, false));
-        loss.add("kd_old", HeadDistillation.oldHeads(student, teacher, net.headSizes(), original.numHeads(),
-                ctx.scenario().multiTask(), t).mul(w));
+        loss.add(
+                "kd_old",
+                HeadDistillation.oldHeads(
+                                student,
+                                teacher,
+                                net.headSizes(),
+                                original.numHeads(),
+                                ctx.scenario().multiTask(),
+                                t)
+                        .mul(w));
         return loss.accuracyFrom(Lwf.trainingScores(ctx, b, logitsNew));
     }
 
@@ -221,7 +246,8 @@ public final class Dr implements Method {
                 pos = Herding.select(f, m);
             }
             reservedPositions.put(k, pos);
-            reserved = append(reserved, data.subset(Arrays.stream(pos).map(i -> idx[i]).toArray()));
+            reserved = append(
+                    reserved, data.subset(Arrays.stream(pos).map(i -> idx[i]).toArray()));
         }
     }
 

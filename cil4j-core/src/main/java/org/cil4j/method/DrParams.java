@@ -49,7 +49,8 @@ public record DrParams(
         @Default("1") long reservedSeed,
         @Default("true") boolean oldOnReservedOnly,
         Boolean hardLabels,
-        @Default(DrParams.UNIFORM) String lrRegime) implements DrParamsBuilder.With {
+        @Default(DrParams.UNIFORM) String lrRegime)
+        implements DrParamsBuilder.With {
 
     /** The new head and the rest at the same rate, {@code train.lr}. */
     public static final String UNIFORM = "uniform";
@@ -77,7 +78,8 @@ public record DrParams(
             throw new CilException("dr: lrRegime must be uniform or release, not '" + lrRegime + "'");
         }
         if (!distillation && !hardLabels) {
-            throw new CilException("dr: hardLabels cannot be false without distillation: nothing would train the new head");
+            throw new CilException(
+                    "dr: hardLabels cannot be false without distillation: nothing would train the new head");
         }
     }
 }

@@ -32,7 +32,10 @@ public final class Ewc extends ImportancePenalty {
      *     (FACIL's {@code --fi-sampling-type})
      */
     @RecordBuilder
-    public record Params(@Default("5000") double lamb, @Default("0.5") double alpha, @Default("max_pred") String sampling) implements EwcParamsBuilder.With {
+    public record Params(
+            @Default("5000") double lamb,
+            @Default("0.5") double alpha,
+            @Default("max_pred") String sampling) implements EwcParamsBuilder.With {
         /** Checks the values. */
         public Params {
             checkLambAlpha("ewc", lamb, alpha);
@@ -79,6 +82,7 @@ public final class Ewc extends ImportancePenalty {
     /** The cross-entropy of all outputs toward the prediction or the labels ({@link Consolidation#fisher}). */
     @Override
     NDArray importanceLoss(IncrementalNet net, Batch b) {
-        return Consolidation.fisher(net.logits(net.features(b.x(), true)), "true".equals(params.sampling()) ? b.y() : null);
+        return Consolidation.fisher(
+                net.logits(net.features(b.x(), true)), "true".equals(params.sampling()) ? b.y() : null);
     }
 }

@@ -41,7 +41,8 @@ abstract class ExemplarMethod implements Method {
      */
     final void requireLinear(ModelConfig model, String why) {
         if (!model.classifier().equals("linear")) {
-            throw new CilException(name() + " " + why + ": it needs model.classifier = linear, not " + model.classifier());
+            throw new CilException(
+                    name() + " " + why + ": it needs model.classifier = linear, not " + model.classifier());
         }
     }
 
@@ -81,7 +82,10 @@ abstract class ExemplarMethod implements Method {
         int old = (int) teacher.getShape().get(1);
         float lambda = (float) old / logits.getShape().get(1);
         NDArray kd = Distillation.softCrossEntropy(HeadDistillation.slice(logits, 0, old), teacher, temperature);
-        return new StepLoss().add("ce", classification.mul(1 - lambda)).add("kd_old", kd.mul(lambda)).accuracyFrom(logits);
+        return new StepLoss()
+                .add("ce", classification.mul(1 - lambda))
+                .add("kd_old", kd.mul(lambda))
+                .accuracyFrom(logits);
     }
 
     /** Chooses the phase's exemplars and recomputes the class means with the network as trained. */

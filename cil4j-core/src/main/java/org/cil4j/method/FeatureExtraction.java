@@ -24,7 +24,10 @@ public final class FeatureExtraction implements Method {
         }
         String head = IncrementalNet.headPrefix(ctx.phase());
         ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(false))
-                .withGroups(List.of(new ParamGroup("new-head", n -> n.startsWith(head),
-                        ctx.train().lr(), ctx.train().weightDecay()))));
+                .withGroups(List.of(new ParamGroup(
+                        "new-head",
+                        n -> n.startsWith(head),
+                        ctx.train().lr(),
+                        ctx.train().weightDecay()))));
     }
 }

@@ -30,8 +30,13 @@ public final class HeadDistillation {
      * @param temperature the temperature
      * @return the unweighted scalar, {@code T^2}-scaled KL as {@link Distillation#kd}
      */
-    public static NDArray oldHeads(NDArray student, NDArray teacher, List<Integer> headSizes, int oldHeads,
-            boolean perHead, double temperature) {
+    public static NDArray oldHeads(
+            NDArray student,
+            NDArray teacher,
+            List<Integer> headSizes,
+            int oldHeads,
+            boolean perHead,
+            double temperature) {
         if (oldHeads < 1 || oldHeads > headSizes.size()) {
             throw new IllegalArgumentException("oldHeads must be in [1, " + headSizes.size() + "], got " + oldHeads);
         }

@@ -47,7 +47,8 @@ public final class Icarl implements Method {
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
             @Default("true") boolean nmeFlip,
-            @Default("pycil") String variant) implements IcarlParamsBuilder.With {
+            @Default("pycil") String variant)
+            implements IcarlParamsBuilder.With {
         /** Checks the values (the memory checks the sizes). */
         public Params {
             ExemplarMemory.Selection.of(selection);
@@ -136,7 +137,9 @@ public final class Icarl implements Method {
         ImageDataset data = rehearsal ? state.memory(ctx).mix(ctx.phaseData()) : ctx.phaseData();
         ctx.fit(ctx.stage("train", data, b -> {
             NDArray logits = net.logits(net.features(b.x(), true));
-            NDArray target = old == 0 ? null : teacher.logits(teacher.features(b.x(), false)).stopGradient();
+            NDArray target = old == 0
+                    ? null
+                    : teacher.logits(teacher.features(b.x(), false)).stopGradient();
             return variant.loss(logits, target, b.y(), old);
         }));
     }
@@ -148,11 +151,17 @@ public final class Icarl implements Method {
         }
         recipeLogged = true;
         LOG.info("{} variant {}: {}", name(), variant.key(), variant.describe());
-        if (variant == IcarlVariant.PAPER && (ctx.train().lr() != IcarlVariant.PAPER_LR
-                || ctx.train().weightDecay() != IcarlVariant.PAPER_WEIGHT_DECAY)) {
-            LOG.warn("{} variant paper runs at train.lr {} and train.weightDecay {}; the released iCaRL code trains "
-                    + "this loss (a mean over all outputs) at lr {} and weight decay {}", name(), ctx.train().lr(),
-                    ctx.train().weightDecay(), IcarlVariant.PAPER_LR, IcarlVariant.PAPER_WEIGHT_DECAY);
+        if (variant == IcarlVariant.PAPER
+                && (ctx.train().lr() != IcarlVariant.PAPER_LR
+                        || ctx.train().weightDecay() != IcarlVariant.PAPER_WEIGHT_DECAY)) {
+            LOG.warn(
+                    "{} variant paper runs at train.lr {} and train.weightDecay {}; the released iCaRL code trains "
+                            + "this loss (a mean over all outputs) at lr {} and weight decay {}",
+                    name(),
+                    ctx.train().lr(),
+                    ctx.train().weightDecay(),
+                    IcarlVariant.PAPER_LR,
+                    IcarlVariant.PAPER_WEIGHT_DECAY);
         }
     }
 

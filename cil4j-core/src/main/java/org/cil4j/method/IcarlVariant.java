@@ -88,16 +88,21 @@ public enum IcarlVariant {
             return loss;
         }
         NDArray student = HeadDistillation.slice(logits, 0, old);
-        return loss.add("kd_old", this == FACIL ? IcarlLoss.sigmoidDistillation(student, teacher)
-                : Distillation.softCrossEntropy(student, teacher, Distillation.DEFAULT_TEMPERATURE));
+        return loss.add(
+                "kd_old",
+                this == FACIL
+                        ? IcarlLoss.sigmoidDistillation(student, teacher)
+                        : Distillation.softCrossEntropy(student, teacher, Distillation.DEFAULT_TEMPERATURE));
     }
 
     String describe() {
         return switch (this) {
-            case FACIL -> "cross-entropy over the seen classes + sum over old classes of sigmoid BCE toward the "
-                    + "previous model (FACIL icarl.py, lamb 1)";
-            case PYCIL -> "cross-entropy over the seen classes + soft cross-entropy at T=2 on the old logits, "
-                    + "summed over classes / batch (PyCIL icarl.py _KD_loss)";
+            case FACIL ->
+                "cross-entropy over the seen classes + sum over old classes of sigmoid BCE toward the "
+                        + "previous model (FACIL icarl.py, lamb 1)";
+            case PYCIL ->
+                "cross-entropy over the seen classes + soft cross-entropy at T=2 on the old logits, "
+                        + "summed over classes / batch (PyCIL icarl.py _KD_loss)";
             case PAPER -> "sigmoid BCE averaged over all outputs from the first phase on (paper, Algorithm 3)";
         };
     }

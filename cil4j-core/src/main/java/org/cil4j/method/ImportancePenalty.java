@@ -47,7 +47,8 @@ abstract class ImportancePenalty implements Method {
         this.lamb = lamb;
         this.alpha = alpha;
         this.squared = squared;
-        state.add(MethodState.Part.of(this::saveImportance, this::loadImportance, java.util.Map::of, this::closeImportance));
+        state.add(MethodState.Part.of(
+                this::saveImportance, this::loadImportance, java.util.Map::of, this::closeImportance));
     }
 
     /**
@@ -83,14 +84,18 @@ abstract class ImportancePenalty implements Method {
         List<NDArray> anchorList = List.copyOf(anchors.values());
         List<NDArray> importanceList = List.copyOf(importance.values());
         ctx.fit(ctx.stage("train", ctx.phaseData(), b -> {
-            NDArray logits = net.logits(net.features(b.x(), true));
-            NDArray penalty = Consolidation.penalty(b.manager(), params, anchorList, importanceList);
-            return new StepLoss()
-                    .add("ce", Lwf.newClasses(ctx, b, logits))
-                    .add(term, penalty.mul((float) lambda))
-                    .accuracyFrom(Lwf.trainingScores(ctx, b, logits));
-        }).withGroups(List.of(new ParamGroup("all-but-old-heads", n -> !Lucir.isOldHead(n, p), ctx.train().lr(),
-                ctx.train().weightDecay()))));
+                    NDArray logits = net.logits(net.features(b.x(), true));
+                    NDArray penalty = Consolidation.penalty(b.manager(), params, anchorList, importanceList);
+                    return new StepLoss()
+                            .add("ce", Lwf.newClasses(ctx, b, logits))
+                            .add(term, penalty.mul((float) lambda))
+                            .accuracyFrom(Lwf.trainingScores(ctx, b, logits));
+                })
+                .withGroups(List.of(new ParamGroup(
+                        "all-but-old-heads",
+                        n -> !Lucir.isOldHead(n, p),
+                        ctx.train().lr(),
+                        ctx.train().weightDecay()))));
     }
 
     /**
@@ -108,7 +113,10 @@ abstract class ImportancePenalty implements Method {
         }
         Map<String, NDArray> current = new LinkedHashMap<>();
         backbone(net).forEach((n, w) -> current.put(n, manager.zeros(w.getShape())));
-        int samples = ctx.gradients(ctx.phaseData(), n -> n.startsWith(BACKBONE), b -> importanceLoss(net, b),
+        int samples = ctx.gradients(
+                ctx.phaseData(),
+                n -> n.startsWith(BACKBONE),
+                b -> importanceLoss(net, b),
                 (n, g, size) -> Consolidation.accumulate(current.get(n), g, size, squared));
         for (Map.Entry<String, NDArray> e : current.entrySet()) {
             NDArray estimate = e.getValue().divi((float) samples);
@@ -143,9 +151,14 @@ abstract class ImportancePenalty implements Method {
         }
         double limit = 2 * (1 + ctx.train().momentum()) / ctx.train().lr();
         if (lambda * max >= limit) {
-            LOG.warn("{}: lamb {} times the largest importance {} is {}, at or above 2 (1 + momentum) / train.lr = {}: "
-                    + "SGD diverges on the penalty alone; lower method.params.lamb below {}", term, lambda,
-                    String.format("%.3g", max), String.format("%.3g", lambda * max), String.format("%.3g", limit),
+            LOG.warn(
+                    "{}: lamb {} times the largest importance {} is {}, at or above 2 (1 + momentum) / train.lr = {}: "
+                            + "SGD diverges on the penalty alone; lower method.params.lamb below {}",
+                    term,
+                    lambda,
+                    String.format("%.3g", max),
+                    String.format("%.3g", lambda * max),
+                    String.format("%.3g", limit),
                     String.format("%.3g", limit / max));
         }
     }
@@ -160,8 +173,12 @@ abstract class ImportancePenalty implements Method {
             max = Math.max(max, a.max().getFloat());
             count += a.size();
         }
-        LOG.info("importance after phase {}: mean {}, max {} over {} backbone weights", phase + 1,
-                String.format("%.3g", sum / count), String.format("%.3g", max), count);
+        LOG.info(
+                "importance after phase {}: mean {}, max {} over {} backbone weights",
+                phase + 1,
+                String.format("%.3g", sum / count),
+                String.format("%.3g", max),
+                count);
     }
 
     /** @return the backbone's learnable parameters by name */

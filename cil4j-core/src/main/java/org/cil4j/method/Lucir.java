@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 import org.cil4j.CilException;
-import org.cil4j.checkpoint.StateReader;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.loss.Distillation;
 import org.cil4j.loss.LessForget;
@@ -102,7 +101,8 @@ public final class Lucir implements Method {
             @Default("2") int finetuneEpochs,
             @Default("0.01") double finetuneLr,
             List<Integer> finetuneMilestones,
-            @Default("true") boolean nmeFlip) implements LucirParamsBuilder.With {
+            @Default("true") boolean nmeFlip)
+            implements LucirParamsBuilder.With {
         /** Checks the values. */
         public Params {
             ExemplarMemory.Selection.of(selection);
@@ -139,8 +139,8 @@ public final class Lucir implements Method {
     /** @param params the hyper-parameters */
     public Lucir(Params params) {
         this.params = params;
-        state = new MethodState(seed -> new ExemplarMemory(params.memoryPerClass(), params.memoryBudget(),
-                ExemplarMemory.Selection.of(params.selection()), seed));
+        state = new MethodState(seed -> new ExemplarMemory(
+                params.memoryPerClass(), params.memoryBudget(), ExemplarMemory.Selection.of(params.selection()), seed));
     }
 
     @Override
@@ -152,8 +152,9 @@ public final class Lucir implements Method {
     public void checkModel(ModelConfig model) {
         boolean cn = params.cosineNormalization();
         if (cn && !model.classifier().equals("cosine")) {
-            throw new CilException("lucir needs model.classifier = cosine (cosine normalization), not '"
-                    + model.classifier() + "'; for the ablation without it set method.params.cosineNormalization = false");
+            throw new CilException(
+                    "lucir needs model.classifier = cosine (cosine normalization), not '" + model.classifier()
+                            + "'; for the ablation without it set method.params.cosineNormalization = false");
         }
         if (cn && model.lastRelu()) {
             throw new CilException("lucir needs model.lastRelu = false (the last ReLU is removed, Sec. 3.2)");
@@ -178,26 +179,40 @@ public final class Lucir implements Method {
         }
         int old = ctx.oldClasses();
         int fresh = ctx.seen() - old;
-        double lambda = !params.lessForget() ? 0
-                : params.adaptiveLambda() ? LessForget.adaptiveLambda(params.lambdaBase(), old, fresh)
-                : params.lambdaBase();
+        double lambda = !params.lessForget()
+                ? 0
+                : params.adaptiveLambda()
+                        ? LessForget.adaptiveLambda(params.lambdaBase(), old, fresh)
+                        : params.lambdaBase();
         int k = Math.min(params.k(), fresh);
         IncrementalNet teacher = state.requireOld(ctx);
         ImageDataset data = state.memory(ctx).mix(ctx.phaseData());
         ctx.fit(ctx.stage("train", data, b -> {
-            NDArray f = net.features(b.x(), true);
-            NDArray cos = scores(net, f);
-            StepLoss loss = crossEntropy(ctx, b, cos);
-            NDArray oldFeatures = teacher.features(b.x(), false);
-            if (params.lessForget()) {
-                loss.add("less_forget", LessForget.loss(oldFeatures, f).mul((float) lambda));
-            } else {
-                loss.add("distillation", Distillation.scores(cos.get(":, :" + old), scores(teacher, oldFeatures)));
-            }
-            return marginRanking(loss, b, cos, old, k);
-        }).withGroups(List.of(params.lessForget()
-                ? new ParamGroup("all-but-old-heads", n -> !isOldHead(n, p), ctx.train().lr(), ctx.train().weightDecay())
-                : new ParamGroup("all", n -> true, ctx.train().lr(), ctx.train().weightDecay()))));
+                    NDArray f = net.features(b.x(), true);
+                    NDArray cos = scores(net, f);
+                    StepLoss loss = crossEntropy(ctx, b, cos);
+                    NDArray oldFeatures = teacher.features(b.x(), false);
+                    if (params.lessForget()) {
+                        loss.add("less_forget", LessForget.loss(oldFeatures, f).mul((float) lambda));
+                    } else {
+                        loss.add(
+                                "distillation",
+                                Distillation.scores(cos.get(":, :" + old), scores(teacher, oldFeatures)));
+                    }
+                    return marginRanking(loss, b, cos, old, k);
+                })
+                .withGroups(List.of(
+                        params.lessForget()
+                                ? new ParamGroup(
+                                        "all-but-old-heads",
+                                        n -> !isOldHead(n, p),
+                                        ctx.train().lr(),
+                                        ctx.train().weightDecay())
+                                : new ParamGroup(
+                                        "all",
+                                        n -> true,
+                                        ctx.train().lr(),
+                                        ctx.train().weightDecay()))));
     }
 
     /**
@@ -312,9 +327,15 @@ public final class Lucir implements Method {
         if (ctx.phase() > 0 && params.balancedFinetune()) {
             // the class weights only: the released code leaves sigma out of the optimizer
             ctx.fit(ctx.stage("balanced-finetune", memory.dataset(), finetuneLoss(ctx))
-                    .withGroups(List.of(new ParamGroup("class-weights", n -> n.startsWith("head."),
-                            params.finetuneLr(), ctx.train().weightDecay())))
-                    .withSchedule(params.finetuneEpochs(), params.finetuneMilestones(), ctx.train().gamma()));
+                    .withGroups(List.of(new ParamGroup(
+                            "class-weights",
+                            n -> n.startsWith("head."),
+                            params.finetuneLr(),
+                            ctx.train().weightDecay())))
+                    .withSchedule(
+                            params.finetuneEpochs(),
+                            params.finetuneMilestones(),
+                            ctx.train().gamma()));
         }
         state.means(memory.classMeans(d -> ctx.features(net, d, false), params.nmeFlip()));
         state.snapshot(net);

@@ -60,10 +60,15 @@ public final class Lwf implements Method {
             String head = IncrementalNet.headPrefix(ctx.phase());
             IncrementalNet net = ctx.net();
             ctx.fit(ctx.stage("warmup", ctx.phaseData(), b -> {
-                NDArray logits = net.logits(net.features(b.x(), false).stopGradient());
-                return new StepLoss().add("ce", newClasses(ctx, b, logits)).accuracyFrom(logits);
-            })
-                    .withGroups(List.of(new ParamGroup("new-head", n -> n.startsWith(head), ctx.train().lr(),
+                        NDArray logits = net.logits(net.features(b.x(), false).stopGradient());
+                        return new StepLoss()
+                                .add("ce", newClasses(ctx, b, logits))
+                                .accuracyFrom(logits);
+                    })
+                    .withGroups(List.of(new ParamGroup(
+                            "new-head",
+                            n -> n.startsWith(head),
+                            ctx.train().lr(),
                             ctx.train().weightDecay())))
                     .withSchedule(params.warmupEpochs(), List.of(), 1.0));
         }
@@ -75,8 +80,8 @@ public final class Lwf implements Method {
         NDArray logits = net.logits(net.features(b.x(), true));
         NDArray teacher = original.logits(original.features(b.x(), false)).stopGradient();
         boolean multiTask = ctx.scenario().multiTask();
-        NDArray kd = HeadDistillation.oldHeads(logits, teacher, net.headSizes(), original.numHeads(), multiTask,
-                params.temperature());
+        NDArray kd = HeadDistillation.oldHeads(
+                logits, teacher, net.headSizes(), original.numHeads(), multiTask, params.temperature());
         return new StepLoss()
                 .add("ce", newClasses(ctx, b, logits))
                 .add("kd_old", kd.mul((float) params.weight()))

@@ -19,7 +19,8 @@ import org.cil4j.loss.Distillation;
 public record LwfParams(
         @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
         @Default("0.25") double weight,
-        @Default("0") int warmupEpochs) implements LwfParamsBuilder.With {
+        @Default("0") int warmupEpochs)
+        implements LwfParamsBuilder.With {
     /** Checks the values. */
     public LwfParams {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {

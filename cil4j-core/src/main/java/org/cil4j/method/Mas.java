@@ -27,7 +27,8 @@ public final class Mas extends ImportancePenalty {
      *     {@code --alpha}, 0.5)
      */
     @RecordBuilder
-    public record Params(@Default("1") double lamb, @Default("0.5") double alpha) implements MasParamsBuilder.With {
+    public record Params(
+            @Default("1") double lamb, @Default("0.5") double alpha) implements MasParamsBuilder.With {
         /** Checks the values. */
         public Params {
             Ewc.checkLambAlpha("mas", lamb, alpha);

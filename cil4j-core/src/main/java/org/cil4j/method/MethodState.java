@@ -57,9 +57,11 @@ public final class MethodState implements AutoCloseable {
          * @param close frees what it holds
          * @return the part
          */
-        static Part of(java.util.function.Consumer<StateWriter> save,
+        static Part of(
+                java.util.function.Consumer<StateWriter> save,
                 java.util.function.BiConsumer<StateReader, PhaseContext> load,
-                java.util.function.Supplier<Map<String, Object>> report, Runnable close) {
+                java.util.function.Supplier<Map<String, Object>> report,
+                Runnable close) {
             return new Part() {
                 @Override
                 public void save(StateWriter w) {

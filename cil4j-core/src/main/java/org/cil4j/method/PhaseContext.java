@@ -69,8 +69,16 @@ public final class PhaseContext {
      * @param seed master seed
      * @param log where epoch records of this phase are collected
      */
-    public PhaseContext(int phase, Scenario scenario, IncrementalNet net, ImageDataset trainAll, TrainConfig train,
-            Trainer trainer, NDManager root, long seed, List<EpochRecord> log) {
+    public PhaseContext(
+            int phase,
+            Scenario scenario,
+            IncrementalNet net,
+            ImageDataset trainAll,
+            TrainConfig train,
+            Trainer trainer,
+            NDManager root,
+            long seed,
+            List<EpochRecord> log) {
         this(phase, scenario, net, trainAll, train, trainer, root, seed, log, StageRunner.PLAIN);
     }
 
@@ -86,8 +94,17 @@ public final class PhaseContext {
      * @param log where epoch records of this phase are collected
      * @param runner runs each stage (checkpoints, resume)
      */
-    public PhaseContext(int phase, Scenario scenario, IncrementalNet net, ImageDataset trainAll, TrainConfig train,
-            Trainer trainer, NDManager root, long seed, List<EpochRecord> log, StageRunner runner) {
+    public PhaseContext(
+            int phase,
+            Scenario scenario,
+            IncrementalNet net,
+            ImageDataset trainAll,
+            TrainConfig train,
+            Trainer trainer,
+            NDManager root,
+            long seed,
+            List<EpochRecord> log,
+            StageRunner runner) {
         this.runner = runner;
         this.phase = phase;
         this.scenario = scenario;
@@ -179,8 +196,11 @@ public final class PhaseContext {
      * @param sink receives each parameter's gradient after each batch
      * @return the number of samples in the batches
      */
-    public int gradients(ImageDataset data, java.util.function.Predicate<String> params,
-            java.util.function.Function<Batch, NDArray> loss, Trainer.GradientSink sink) {
+    public int gradients(
+            ImageDataset data,
+            java.util.function.Predicate<String> params,
+            java.util.function.Function<Batch, NDArray> loss,
+            Trainer.GradientSink sink) {
         return trainer.gradients(net, params, data, train.augment(), train.batchSize(), scenario, phase, loss, sink);
     }
 
@@ -210,14 +230,15 @@ public final class PhaseContext {
      */
     public ImageDataset storedSamples(org.cil4j.checkpoint.StateReader r, String name, int cls, String what) {
         if (cls >= oldClasses()) {
-            throw new org.cil4j.CilException(r.source() + ": " + what + "s of class " + cls + " but only " + oldClasses()
-                    + " classes come before phase " + phase);
+            throw new org.cil4j.CilException(r.source() + ": " + what + "s of class " + cls + " but only "
+                    + oldClasses() + " classes come before phase " + phase);
         }
         int[] pos = r.ints(name);
         ImageDataset data = classData(cls);
         for (int i : pos) {
             if (i < 0 || i >= data.size()) {
-                throw new org.cil4j.CilException(r.source() + ": " + what + " index " + i + " out of range for class " + cls);
+                throw new org.cil4j.CilException(
+                        r.source() + ": " + what + " index " + i + " out of range for class " + cls);
             }
         }
         return data.subset(pos);
@@ -276,7 +297,12 @@ public final class PhaseContext {
      * @return one row of {@code network.numClasses()} logits per image
      */
     public float[][] logits(IncrementalNet network, ImageDataset data) {
-        return Features.rows(root, data, trainer.normalization(), train.evalBatchSize(), network.numClasses(),
+        return Features.rows(
+                root,
+                data,
+                trainer.normalization(),
+                train.evalBatchSize(),
+                network.numClasses(),
                 x -> network.logits(network.features(x, false)));
     }
 
@@ -293,8 +319,13 @@ public final class PhaseContext {
          * @param flip average with the horizontal flip
          * @return features, one row per image
          */
-        public static float[][] extract(NDManager root, IncrementalNet network, ImageDataset data,
-                org.cil4j.train.Normalization norm, int batchSize, boolean flip) {
+        public static float[][] extract(
+                NDManager root,
+                IncrementalNet network,
+                ImageDataset data,
+                org.cil4j.train.Normalization norm,
+                int batchSize,
+                boolean flip) {
             return rows(root, data, norm, batchSize, network.backbone().featureDim(), x -> {
                 NDArray f = network.features(x, false);
                 return flip ? f.add(network.features(x.flip(3), false)).div(2) : f;
@@ -310,8 +341,13 @@ public final class PhaseContext {
          * @param forward a batch of normalized images to one row per image
          * @return the rows, one per image, in dataset order
          */
-        static float[][] rows(NDManager root, ImageDataset data, org.cil4j.train.Normalization norm, int batchSize,
-                int d, java.util.function.Function<NDArray, NDArray> forward) {
+        static float[][] rows(
+                NDManager root,
+                ImageDataset data,
+                org.cil4j.train.Normalization norm,
+                int batchSize,
+                int d,
+                java.util.function.Function<NDArray, NDArray> forward) {
             float[][] out = new float[data.size()][];
             BatchStream stream = new BatchStream(data, norm, Augment.NONE, batchSize);
             Iterator<HostBatch> it = stream.sequential();
@@ -320,7 +356,9 @@ public final class PhaseContext {
             while (it.hasNext()) {
                 HostBatch hb = it.next();
                 try (NDManager m = root.newSubManager()) {
-                    NDArray x = m.create(FloatBuffer.wrap(hb.pixels()), new Shape(hb.size(), shape.get(0), shape.get(1), shape.get(2)));
+                    NDArray x = m.create(
+                            FloatBuffer.wrap(hb.pixels()),
+                            new Shape(hb.size(), shape.get(0), shape.get(1), shape.get(2)));
                     float[] flat = forward.apply(x).toFloatArray();
                     for (int i = 0; i < hb.size(); i++) {
                         out[pos++] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);

@@ -115,7 +115,8 @@ public final class Podnet extends ExemplarMethod {
             @Default("true") boolean balancedFinetune,
             @Default("classifier") String finetune,
             @Default("20") int finetuneEpochs,
-            Double finetuneLr) implements PodnetParamsBuilder.With {
+            Double finetuneLr)
+            implements PodnetParamsBuilder.With {
         /** Checks the values. */
         public Params {
             if (finetuneLr == null) {
@@ -206,16 +207,23 @@ public final class Podnet extends ExemplarMethod {
         }
         if (params.imprint()) {
             int k = ctx.net().classifier().rowsPerClass();
-            Lucir.imprint(ctx, (features, oldRows, c) ->
-                    Imprinting.proxies(features, oldRows, k, Rng.stream(ctx.seed(), "podnet-imprint", ctx.phase(), c)));
+            Lucir.imprint(
+                    ctx,
+                    (features, oldRows, c) -> Imprinting.proxies(
+                            features, oldRows, k, Rng.stream(ctx.seed(), "podnet-imprint", ctx.phase(), c)));
         }
-        ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), loss(ctx)).withGroups(trainable(ctx, ctx.train().lr())));
+        ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), loss(ctx))
+                .withGroups(trainable(ctx, ctx.train().lr())));
     }
 
     /** The old classes' proxies are frozen; everything else trains at {@code lr}. */
     private static List<ParamGroup> trainable(PhaseContext ctx, double lr) {
         int p = ctx.phase();
-        return List.of(new ParamGroup("all-but-old-proxies", n -> !Lucir.isOldHead(n, p), lr, ctx.train().weightDecay()));
+        return List.of(new ParamGroup(
+                "all-but-old-proxies",
+                n -> !Lucir.isOldHead(n, p),
+                lr,
+                ctx.train().weightDecay()));
     }
 
     /** @return the loss of a batch after the first phase: NCA, POD-flat and POD-spatial */
@@ -245,7 +253,8 @@ public final class Podnet extends ExemplarMethod {
 
     /** @return the term "nca" on the scaled similarities, and the accuracy of the logits */
     private StepLoss nca(IncrementalNet net, Batch b, NDArray similarities) {
-        return new StepLoss().add("nca", Nca.loss(similarities, net.sigma(), b.y(), params.margin()))
+        return new StepLoss()
+                .add("nca", Nca.loss(similarities, net.sigma(), b.y(), params.margin()))
                 .accuracyFrom(similarities.mul(net.sigma()));
     }
 
@@ -261,13 +270,23 @@ public final class Podnet extends ExemplarMethod {
             int epochs = params.finetuneEpochs();
             boolean pycil = params.finetune().equals("pycil");
             ctx.fit(ctx.stage("balanced-finetune", memory.dataset(), pycil ? loss(ctx) : classifierLoss(ctx))
-                    .withGroups(pycil ? trainable(ctx, params.finetuneLr())
-                            : List.of(new ParamGroup("proxies", n -> n.startsWith("head."), params.finetuneLr(),
-                                    ctx.train().weightDecay())))
-                    .withSchedule(epochs, epochs >= 2 ? List.of(epochs / 2) : List.of(), ctx.train().gamma()));
+                    .withGroups(
+                            pycil
+                                    ? trainable(ctx, params.finetuneLr())
+                                    : List.of(new ParamGroup(
+                                            "proxies",
+                                            n -> n.startsWith("head."),
+                                            params.finetuneLr(),
+                                            ctx.train().weightDecay())))
+                    .withSchedule(
+                            epochs,
+                            epochs >= 2 ? List.of(epochs / 2) : List.of(),
+                            ctx.train().gamma()));
         }
         state.means(memory.classMeans(d -> ctx.features(ctx.net(), d, false), false));
-        LOG.info("podnet: phase {}: the local similarity classifier's scale sigma = {}", ctx.phase() + 1,
+        LOG.info(
+                "podnet: phase {}: the local similarity classifier's scale sigma = {}",
+                ctx.phase() + 1,
                 String.format("%.4f", ctx.net().sigma().getFloat()));
         state.snapshot(ctx.net());
     }

@@ -28,7 +28,8 @@ public final class Replay extends ExemplarMethod {
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
-            @Default("herding") String selection) implements ReplayParamsBuilder.With {
+            @Default("herding") String selection)
+            implements ReplayParamsBuilder.With {
         /** Checks the values (an empty memory is built once to check the sizes). */
         public Params {
             new ExemplarMemory(memoryPerClass, memoryBudget, ExemplarMemory.Selection.of(selection), 0);

@@ -45,7 +45,8 @@ public final class Wa extends ExemplarMethod {
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
-            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature) implements WaParamsBuilder.With {
+            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature)
+            implements WaParamsBuilder.With {
         /** Checks the values. */
         public Params {
             new Replay.Params(memoryPerClass, memoryBudget, selection);
@@ -116,7 +117,10 @@ public final class Wa extends ExemplarMethod {
         }
         NDArray head = net.headWeight(phase);
         double gamma = WeightAligning.gamma(old.toArray(new float[0][]), WeightAligning.rows(head.toFloatArray(), dim));
-        LOG.info("weight aligning, phase {}: the new classes' weights scaled by gamma = {}", phase + 1, String.format("%.4f", gamma));
+        LOG.info(
+                "weight aligning, phase {}: the new classes' weights scaled by gamma = {}",
+                phase + 1,
+                String.format("%.4f", gamma));
         head.muli((float) gamma);
     }
 }

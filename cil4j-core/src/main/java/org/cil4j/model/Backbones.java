@@ -104,7 +104,10 @@ public final class Backbones implements Backbone {
         }
         NDList parts = new NDList();
         for (int i = 0; i < members.size(); i++) {
-            parts.add(i < frozenBelow ? members.get(i).forward(x, false).stopGradient() : members.get(i).forward(x, training));
+            parts.add(
+                    i < frozenBelow
+                            ? members.get(i).forward(x, false).stopGradient()
+                            : members.get(i).forward(x, training));
         }
         return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
     }

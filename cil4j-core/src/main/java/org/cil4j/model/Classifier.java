@@ -59,7 +59,8 @@ public interface Classifier {
      * @return (batch, classes)
      */
     default NDArray similarities(NDArray features, List<NDArray> weights) {
-        throw new IllegalStateException("similarities before a scale need model.classifier = cosine or lsc, not " + name());
+        throw new IllegalStateException(
+                "similarities before a scale need model.classifier = cosine or lsc, not " + name());
     }
 
     /** @return the learnable scale the similarities are multiplied by, or null */

@@ -196,8 +196,7 @@ public final class Imprinting {
     private static float[] checkRow(float[] row, int dim, String name, int i) {
         Objects.requireNonNull(row, name + "[" + i + "]");
         if (row.length != dim) {
-            throw new IllegalArgumentException(
-                    name + "[" + i + "] has " + row.length + " values, expected " + dim);
+            throw new IllegalArgumentException(name + "[" + i + "] has " + row.length + " values, expected " + dim);
         }
         for (float v : row) {
             if (!Float.isFinite(v)) {

@@ -108,7 +108,8 @@ public final class IncrementalNet implements AutoCloseable {
      * @param parent manager under which the network's own manager is created
      * @return the network
      */
-    public static IncrementalNet create(ModelConfig config, int inChannels, int imageSize, long seed, NDManager parent) {
+    public static IncrementalNet create(
+            ModelConfig config, int inChannels, int imageSize, long seed, NDManager parent) {
         return new IncrementalNet(config, inChannels, imageSize, seed, parent.newSubManager());
     }
 
@@ -276,7 +277,11 @@ public final class IncrementalNet implements AutoCloseable {
      * @return the copy; close it when done
      */
     public IncrementalNet frozenCopy() {
-        IncrementalNet copy = new IncrementalNet(config, inChannels, imageSize, seed,
+        IncrementalNet copy = new IncrementalNet(
+                config,
+                inChannels,
+                imageSize,
+                seed,
                 params.manager().getParentManager().newSubManager());
         while (copy.backbone.size() < backbone.size()) {
             copy.addBackbone();

@@ -32,11 +32,10 @@ public final class Layers {
          * @param rnd initialization stream
          */
         public Conv(Params p, String name, int in, int out, int k, int stride, int pad, SplittableRandom rnd) {
-            this.weight =
-                    p.param(
-                            name + ".weight",
-                            new Shape(out, in, k, k),
-                            Params.kaimingNormal(out * in * k * k, out * k * k, rnd));
+            this.weight = p.param(
+                    name + ".weight",
+                    new Shape(out, in, k, k),
+                    Params.kaimingNormal(out * in * k * k, out * k * k, rnd));
             this.stride = new Shape(stride, stride);
             this.padding = new Shape(pad, pad);
         }
@@ -62,7 +61,8 @@ public final class Layers {
          * @return the convolution
          */
         public NDArray forward(NDArray x) {
-            return Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1).head();
+            return Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1)
+                    .head();
         }
     }
 

@@ -56,7 +56,8 @@ final class LocalSimilarityClassifier extends CosineClassifier {
     public static NDArray aggregate(NDArray proxySimilarities, int proxies) {
         Shape s = proxySimilarities.getShape();
         if (s.dimension() != 2 || s.get(1) % proxies != 0) {
-            throw new IllegalArgumentException("proxy similarities " + s + " are not (batch, classes * " + proxies + ")");
+            throw new IllegalArgumentException(
+                    "proxy similarities " + s + " are not (batch, classes * " + proxies + ")");
         }
         NDArray perClass = proxySimilarities.reshape(s.get(0), s.get(1) / proxies, proxies);
         return perClass.softmax(2).mul(perClass).sum(new int[] {2});

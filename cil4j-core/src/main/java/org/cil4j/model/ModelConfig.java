@@ -19,7 +19,8 @@ import org.cil4j.CilException;
 @RecordBuilder
 public record ModelConfig(String arch, boolean lastRelu, String classifier) implements ModelConfigBuilder.With {
     /** Architectures this build knows. */
-    public static final List<String> ARCHS = List.of("resnet20", "resnet32", "resnet44", "resnet56", "resnet18", "small-cnn");
+    public static final List<String> ARCHS =
+            List.of("resnet20", "resnet32", "resnet44", "resnet56", "resnet18", "small-cnn");
 
     /** Validates the fields. */
     @JsonCreator
@@ -39,7 +40,8 @@ public record ModelConfig(String arch, boolean lastRelu, String classifier) impl
             throw new CilException("model.arch must be one of " + ARCHS + ", not '" + arch + "'");
         }
         if (!Classifier.NAMES.contains(classifier)) {
-            throw new CilException("model.classifier must be one of " + Classifier.NAMES + ", not '" + classifier + "'");
+            throw new CilException(
+                    "model.classifier must be one of " + Classifier.NAMES + ", not '" + classifier + "'");
         }
     }
 

@@ -30,11 +30,18 @@ public final class ResNet implements Backbone {
     private final List<Block> blocks = new ArrayList<>();
     /** Whether block {@code i} is the last of its stage. */
     private final List<Boolean> endsStage = new ArrayList<>();
+
     private final int featureDim;
 
     private ResNet(
-            Params p, String prefix, int inChannels, int[] widths, int[] depths, boolean imagenetStem,
-            boolean lastRelu, SplittableRandom rnd) {
+            Params p,
+            String prefix,
+            int inChannels,
+            int[] widths,
+            int[] depths,
+            boolean imagenetStem,
+            boolean lastRelu,
+            SplittableRandom rnd) {
         this.imagenetStem = imagenetStem;
         int stemWidth = widths[0];
         stem = imagenetStem
@@ -66,7 +73,8 @@ public final class ResNet implements Backbone {
      * @param rnd initialization stream
      * @return the network
      */
-    public static ResNet cifar(Params p, String prefix, int inChannels, int depth, boolean lastRelu, SplittableRandom rnd) {
+    public static ResNet cifar(
+            Params p, String prefix, int inChannels, int depth, boolean lastRelu, SplittableRandom rnd) {
         if ((depth - 2) % 6 != 0 || depth < 8) {
             throw new IllegalArgumentException("CIFAR ResNet depth must be 6n+2, got " + depth);
         }
@@ -85,10 +93,17 @@ public final class ResNet implements Backbone {
      * @param rnd initialization stream
      * @return the network
      */
-    public static ResNet resnet18(Params p, String prefix, int inChannels, int imageSize, boolean lastRelu, SplittableRandom rnd) {
+    public static ResNet resnet18(
+            Params p, String prefix, int inChannels, int imageSize, boolean lastRelu, SplittableRandom rnd) {
         return new ResNet(
-                p, prefix, inChannels, new int[] {64, 128, 256, 512}, new int[] {2, 2, 2, 2},
-                imageSize > 64, lastRelu, rnd);
+                p,
+                prefix,
+                inChannels,
+                new int[] {64, 128, 256, 512},
+                new int[] {2, 2, 2, 2},
+                imageSize > 64,
+                lastRelu,
+                rnd);
     }
 
     /**

@@ -24,8 +24,8 @@ public final class WeightAligning {
         Objects.requireNonNull(oldRows, "oldRows");
         Objects.requireNonNull(newRows, "newRows");
         if (oldRows.length == 0 || newRows.length == 0) {
-            throw new IllegalArgumentException("weight aligning needs old and new rows, got " + oldRows.length + " and "
-                    + newRows.length);
+            throw new IllegalArgumentException(
+                    "weight aligning needs old and new rows, got " + oldRows.length + " and " + newRows.length);
         }
         int dim = oldRows[0].length;
         double newMean = meanNorm(newRows, dim);

@@ -38,10 +38,7 @@ public final class ClassOrder {
         }
         if (seed < 0 || seed > MAX_SEED) {
             throw new CilException(
-                    "class-order seed "
-                            + seed
-                            + " is out of range: numpy's np.random.seed accepts 0 to "
-                            + MAX_SEED);
+                    "class-order seed " + seed + " is out of range: numpy's np.random.seed accepts 0 to " + MAX_SEED);
         }
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
@@ -70,12 +67,11 @@ public final class ClassOrder {
             throw new CilException("class order is missing");
         }
         if (order.length != n) {
-            throw new CilException(
-                    "class order has "
-                            + order.length
-                            + " entries but the dataset has "
-                            + n
-                            + " classes; it must list each class exactly once");
+            throw new CilException("class order has "
+                    + order.length
+                    + " entries but the dataset has "
+                    + n
+                    + " classes; it must list each class exactly once");
         }
         int[] firstPosition = new int[n];
         Arrays.fill(firstPosition, -1);
@@ -83,22 +79,15 @@ public final class ClassOrder {
             int c = order[p];
             if (c < 0 || c >= n) {
                 throw new CilException(
-                        "class order entry "
-                                + c
-                                + " at position "
-                                + p
-                                + " is out of range [0, "
-                                + n
-                                + ")");
+                        "class order entry " + c + " at position " + p + " is out of range [0, " + n + ")");
             }
             if (firstPosition[c] >= 0) {
-                throw new CilException(
-                        "class "
-                                + c
-                                + " appears twice in the class order, at positions "
-                                + firstPosition[c]
-                                + " and "
-                                + p);
+                throw new CilException("class "
+                        + c
+                        + " appears twice in the class order, at positions "
+                        + firstPosition[c]
+                        + " and "
+                        + p);
             }
             firstPosition[c] = p;
         }

@@ -39,7 +39,8 @@ public final class Scenario {
             s += sizes[p];
         }
         if (s != order.length) {
-            throw new IllegalArgumentException("phase sizes sum to " + s + " but the order has " + order.length + " classes");
+            throw new IllegalArgumentException(
+                    "phase sizes sum to " + s + " but the order has " + order.length + " classes");
         }
     }
 
@@ -61,7 +62,8 @@ public final class Scenario {
         }
         int used = cfg.classes() == 0 ? datasetClasses : cfg.classes();
         if (used > datasetClasses) {
-            throw new CilException("scenario.classes is " + used + " but the dataset has only " + datasetClasses + " classes");
+            throw new CilException(
+                    "scenario.classes is " + used + " but the dataset has only " + datasetClasses + " classes");
         }
         int[] sizes;
         if (!cfg.phases().isEmpty()) {
@@ -71,17 +73,19 @@ public final class Scenario {
                 used = sum;
             }
             if (sum != used) {
-                throw new CilException("scenario.phases " + cfg.phases() + " add up to " + sum
-                        + " classes, but " + used + " classes are used (scenario.classes)");
+                throw new CilException("scenario.phases " + cfg.phases() + " add up to " + sum + " classes, but " + used
+                        + " classes are used (scenario.classes)");
             }
             if (sum > datasetClasses) {
-                throw new CilException("scenario.phases add up to " + sum + " classes but the dataset has only " + datasetClasses);
+                throw new CilException(
+                        "scenario.phases add up to " + sum + " classes but the dataset has only " + datasetClasses);
             }
         } else {
             int base = cfg.base() == 0 ? cfg.increment() : cfg.base();
             if (base > used) {
-                throw new CilException("scenario.base is " + base + " classes but only " + used
-                        + " classes are available" + (used < datasetClasses ? " (scenario.classes)" : " in the dataset"));
+                throw new CilException(
+                        "scenario.base is " + base + " classes but only " + used + " classes are available"
+                                + (used < datasetClasses ? " (scenario.classes)" : " in the dataset"));
             }
             if ((used - base) % cfg.increment() != 0) {
                 throw new CilException("scenario: after a base of " + base + " classes, the remaining " + (used - base)
@@ -223,7 +227,8 @@ public final class Scenario {
         for (int i = 0; i < total; i++) {
             labels[i] = inc[sub.label(i)];
         }
-        return new ImageDataset(data.name(), sub.pixels(), labels, sub.channels(), sub.height(), sub.width(), classNames);
+        return new ImageDataset(
+                data.name(), sub.pixels(), labels, sub.channels(), sub.height(), sub.width(), classNames);
     }
 
     /**
@@ -246,7 +251,8 @@ public final class Scenario {
 
     private static ImageDataset select(ImageDataset data, int from, int to) {
         int[] idx = java.util.stream.IntStream.range(0, data.size())
-                .filter(i -> data.label(i) >= from && data.label(i) < to).toArray();
+                .filter(i -> data.label(i) >= from && data.label(i) < to)
+                .toArray();
         return data.subset(idx);
     }
 }

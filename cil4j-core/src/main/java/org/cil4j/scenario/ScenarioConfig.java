@@ -32,7 +32,8 @@ public record ScenarioConfig(
         List<Integer> order,
         long orderSeed,
         int trainPerClass,
-        int testPerClass) implements ScenarioConfigBuilder.With {
+        int testPerClass)
+        implements ScenarioConfigBuilder.With {
 
     /** Reads the record, filling defaults for missing keys. */
     @JsonCreator

@@ -23,7 +23,8 @@ public final class Batch {
     Batch(NDManager manager, HostBatch host, Shape imageShape, Scenario scenario, int phase, Batch secondary) {
         this.manager = manager;
         this.host = host;
-        this.x = manager.create(FloatBuffer.wrap(host.pixels()),
+        this.x = manager.create(
+                FloatBuffer.wrap(host.pixels()),
                 new Shape(host.size(), imageShape.get(0), imageShape.get(1), imageShape.get(2)));
         this.y = manager.create(host.labels()).toType(DataType.INT64, false);
         this.scenario = scenario;

@@ -90,7 +90,8 @@ public final class BatchStream {
      */
     public static int[] cycle(int size, long first, int count, long seed) {
         if (size < 1 || first < 0 || count < 0) {
-            throw new IllegalArgumentException("cycle over " + size + " samples from " + first + ", " + count + " draws");
+            throw new IllegalArgumentException(
+                    "cycle over " + size + " samples from " + first + ", " + count + " draws");
         }
         int[] out = new int[count];
         int[] order = new int[size];
@@ -164,27 +165,26 @@ public final class BatchStream {
     private Iterator<HostBatch> prefetch(int[] order, int n, long seed, Augment aug) {
         int batches = (n + batchSize - 1) / batchSize;
         BlockingQueue<Object> queue = new ArrayBlockingQueue<>(3);
-        Thread producer =
-                new Thread(
-                        () -> {
-                            try {
-                                for (int b = 0; b < batches; b++) {
-                                    int from = b * batchSize;
-                                    int to = Math.min(n, from + batchSize);
-                                    int[] idx = java.util.Arrays.copyOfRange(order, from, to);
-                                    queue.put(make(idx, Rng.stream(seed, "augment", b), aug));
-                                }
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            } catch (RuntimeException e) {
-                                try {
-                                    queue.put(e);
-                                } catch (InterruptedException ie) {
-                                    Thread.currentThread().interrupt();
-                                }
-                            }
-                        },
-                        "cil4j-batches");
+        Thread producer = new Thread(
+                () -> {
+                    try {
+                        for (int b = 0; b < batches; b++) {
+                            int from = b * batchSize;
+                            int to = Math.min(n, from + batchSize);
+                            int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+                            queue.put(make(idx, Rng.stream(seed, "augment", b), aug));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        try {
+                            queue.put(e);
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                },
+                "cil4j-batches");
         producer.setDaemon(true);
         producer.start();
         return new Iterator<>() {

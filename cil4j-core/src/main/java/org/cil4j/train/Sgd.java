@@ -86,8 +86,8 @@ public final class Sgd {
         for (Map.Entry<String, NDArray> e : saved.entrySet()) {
             NDArray w = params.get(e.getKey());
             if (w == null || !w.getShape().equals(e.getValue().getShape())) {
-                throw new org.cil4j.CilException("saved momentum for '" + e.getKey()
-                        + "' matches no parameter of that shape");
+                throw new org.cil4j.CilException(
+                        "saved momentum for '" + e.getKey() + "' matches no parameter of that shape");
             }
             NDArray v = w.getManager().create(e.getValue().toFloatArray(), w.getShape());
             velocity.put(e.getKey(), v);

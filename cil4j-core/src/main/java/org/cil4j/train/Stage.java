@@ -60,14 +60,25 @@ public record Stage(
      * @return the stage
      */
     public static Stage standard(String name, IncrementalNet net, ImageDataset data, BatchLoss loss, TrainConfig cfg) {
-        return new Stage(name, net, data,
+        return new Stage(
+                name,
+                net,
+                data,
                 List.of(new ParamGroup("all", n -> true, cfg.lr(), cfg.weightDecay())),
-                loss, cfg.epochs(), cfg.milestones(), cfg.gamma(), cfg.batchSize(), cfg.augment(), null, 0);
+                loss,
+                cfg.epochs(),
+                cfg.milestones(),
+                cfg.gamma(),
+                cfg.batchSize(),
+                cfg.augment(),
+                null,
+                0);
     }
 
     /** @return a copy with other parameter groups */
     public Stage withGroups(List<ParamGroup> g) {
-        return new Stage(name, net, data, g, loss, epochs, milestones, gamma, batchSize, augment, secondary, secondaryBatchSize);
+        return new Stage(
+                name, net, data, g, loss, epochs, milestones, gamma, batchSize, augment, secondary, secondaryBatchSize);
     }
 
     /** @return a copy with another schedule */

@@ -30,7 +30,8 @@ public record TrainConfig(
         List<Integer> milestones,
         double gamma,
         Augment augment,
-        int evalBatchSize) implements TrainConfigBuilder.With {
+        int evalBatchSize)
+        implements TrainConfigBuilder.With {
 
     /** Reads the record, filling defaults for missing keys. */
     @JsonCreator

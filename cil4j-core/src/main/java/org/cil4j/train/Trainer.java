@@ -92,21 +92,30 @@ public final class Trainer {
      * @param onEpoch called after each epoch, or null
      * @return one record per epoch run
      */
-    public List<EpochRecord> fit(Stage stage, Scenario scenario, int phase, int firstEpoch,
-            Map<String, NDArray> savedMomentum, EpochEnd onEpoch) {
+    public List<EpochRecord> fit(
+            Stage stage,
+            Scenario scenario,
+            int phase,
+            int firstEpoch,
+            Map<String, NDArray> savedMomentum,
+            EpochEnd onEpoch) {
         ImageDataset data = stage.data();
         if (data.size() < 2) {
-            throw new IllegalStateException("stage " + stage.name() + " of phase " + phase + " has fewer than 2 samples");
+            throw new IllegalStateException(
+                    "stage " + stage.name() + " of phase " + phase + " has fewer than 2 samples");
         }
         org.cil4j.engine.Engines.noGradOnThisThread();
         List<ResolvedGroup> groups = resolve(stage);
-        stage.net().params().setTrainable(n -> groups.stream().anyMatch(g -> g.tensors().containsKey(n)));
+        stage.net()
+                .params()
+                .setTrainable(n -> groups.stream().anyMatch(g -> g.tensors().containsKey(n)));
         Sgd sgd = new Sgd(momentum);
         if (savedMomentum != null) {
             sgd.load(savedMomentum, stage.net().params().params());
         }
         BatchStream stream = new BatchStream(data, norm, stage.augment(), stage.batchSize());
-        BatchStream second = stage.secondary() == null || stage.secondary().size() == 0 ? null
+        BatchStream second = stage.secondary() == null || stage.secondary().size() == 0
+                ? null
                 : new BatchStream(stage.secondary(), norm, stage.augment(), stage.secondaryBatchSize());
         Shape imageShape = new Shape(data.channels(), data.height(), data.width());
         List<EpochRecord> records = new ArrayList<>();
@@ -128,9 +137,15 @@ public final class Trainer {
                         Batch sec = null;
                         if (second != null) {
                             int sbs = stage.secondaryBatchSize();
-                            int[] idx = BatchStream.cycle(second.size(), ((long) epoch * batches + steps) * sbs, sbs,
+                            int[] idx = BatchStream.cycle(
+                                    second.size(),
+                                    ((long) epoch * batches + steps) * sbs,
+                                    sbs,
                                     Rng.seed(seed, "secondary", phase, stageKey));
-                            HostBatch sb = second.make(idx, Rng.stream(seed, "secondary-augment", phase, stageKey, epoch, steps), stage.augment());
+                            HostBatch sb = second.make(
+                                    idx,
+                                    Rng.stream(seed, "secondary-augment", phase, stageKey, epoch, steps),
+                                    stage.augment());
                             sec = new Batch(step, sb, imageShape, scenario, phase, null);
                         }
                         Batch batch = new Batch(step, hb, imageShape, scenario, phase, sec);
@@ -171,9 +186,17 @@ public final class Trainer {
                 for (Map.Entry<String, Double> e : sums.entrySet()) {
                     means.put(e.getKey(), e.getValue() / Math.max(1, steps));
                 }
-                EpochRecord rec = new EpochRecord(phase, stage.name(), epoch + 1, stage.epochs(), factor,
-                        groups.isEmpty() ? 0 : groups.get(0).group().lr() * factor, means,
-                        hasAcc ? 100.0 * correct / Math.max(1, seen) : Double.NaN, seen / secs, secs);
+                EpochRecord rec = new EpochRecord(
+                        phase,
+                        stage.name(),
+                        epoch + 1,
+                        stage.epochs(),
+                        factor,
+                        groups.isEmpty() ? 0 : groups.get(0).group().lr() * factor,
+                        means,
+                        hasAcc ? 100.0 * correct / Math.max(1, seen) : Double.NaN,
+                        seen / secs,
+                        secs);
                 records.add(rec);
                 listener.onEpoch(rec);
                 if (onEpoch != null) {
@@ -220,9 +243,16 @@ public final class Trainer {
      * @param sink receives each selected parameter's gradient after each batch
      * @return the number of samples in the batches
      */
-    public int gradients(IncrementalNet net, Predicate<String> params, ImageDataset data,
-            Augment augment, int batchSize, Scenario scenario, int phase,
-            Function<Batch, NDArray> loss, GradientSink sink) {
+    public int gradients(
+            IncrementalNet net,
+            Predicate<String> params,
+            ImageDataset data,
+            Augment augment,
+            int batchSize,
+            Scenario scenario,
+            int phase,
+            Function<Batch, NDArray> loss,
+            GradientSink sink) {
         int size = Math.min(batchSize, data.size());
         if (size < 1) {
             throw new IllegalStateException("no samples to compute gradients on in phase " + phase);
@@ -238,8 +268,10 @@ public final class Trainer {
         net.params().setTrainable(params);
         try {
             for (int b = 0; b < data.size() / size; b++) {
-                HostBatch hb = stream.make(Arrays.copyOfRange(order, b * size, (b + 1) * size),
-                        Rng.stream(seed, "gradients-augment", phase, b), augment);
+                HostBatch hb = stream.make(
+                        Arrays.copyOfRange(order, b * size, (b + 1) * size),
+                        Rng.stream(seed, "gradients-augment", phase, b),
+                        augment);
                 try (NDManager step = root.newSubManager()) {
                     Batch batch = new Batch(step, hb, imageShape, scenario, phase, null);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -31,7 +31,9 @@ class CheckpointStoreTest {
         store.write(manifest(3), Map.of("start.ndlist", new byte[] {5, 6}));
 
         assertFalse(Files.exists(partial), "the partial folder is gone");
-        assertEquals(List.of("000003", "000002"), store.list().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(
+                List.of("000003", "000002"),
+                store.list().stream().map(p -> p.getFileName().toString()).toList());
         try (var files = Files.list(tmp.resolve("checkpoints"))) {
             assertEquals(2, files.count(), "nothing else is left");
         }

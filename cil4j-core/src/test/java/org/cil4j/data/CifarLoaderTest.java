@@ -5,37 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.cil4j.CilException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.cil4j.CilException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CifarLoaderTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static final List<String> TEN =
-            List.of(
-                    "airplane",
-                    "automobile",
-                    "bird",
-                    "cat",
-                    "deer",
-                    "dog",
-                    "frog",
-                    "horse",
-                    "ship",
-                    "truck");
+            List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
     private static void assertMentions(CilException e, String... parts) {
         for (String p : parts) {
-            assertTrue(
-                    e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
+            assertTrue(e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
         }
     }
 
@@ -43,9 +32,9 @@ class CifarLoaderTest {
     private Path writeCifar10() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(CifarLoader.CIFAR10_FOLDER));
         for (int b = 1; b <= 5; b++) {
-            Files.write(
-                    dir.resolve("data_batch_" + b + ".bin"),
-                    TestFiles.cifarRecords(new int[][] {{(2 * b) % 10}, {(2 * b + 1) % 10}}));
+            Files.write(dir.resolve("data_batch_" + b + ".bin"), TestFiles.cifarRecords(new int[][] {
+                {(2 * b) % 10}, {(2 * b + 1) % 10}
+            }));
         }
         Files.write(dir.resolve("test_batch.bin"), TestFiles.cifarRecords(new int[][] {{9}, {0}}));
         Files.write(dir.resolve("batches.meta.txt"), (String.join("\n", TEN) + "\n\n").getBytes());
@@ -54,9 +43,7 @@ class CifarLoaderTest {
 
     private Path writeCifar100() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(CifarLoader.CIFAR100_FOLDER));
-        Files.write(
-                dir.resolve("train.bin"),
-                TestFiles.cifarRecords(new int[][] {{3, 42}, {19, 99}, {0, 0}}));
+        Files.write(dir.resolve("train.bin"), TestFiles.cifarRecords(new int[][] {{3, 42}, {19, 99}, {0, 0}}));
         Files.write(dir.resolve("test.bin"), TestFiles.cifarRecords(new int[][] {{1, 7}}));
         List<String> names = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -105,8 +92,7 @@ class CifarLoaderTest {
         Path f = dir.resolve("data_batch_3.bin");
         byte[] data = Files.readAllBytes(f);
         Files.write(f, Arrays.copyOf(data, data.length - 100));
-        CilException e =
-                assertThrows(CilException.class, () -> CifarLoader.loadCifar10(tmp, "train"));
+        CilException e = assertThrows(CilException.class, () -> CifarLoader.loadCifar10(tmp, "train"));
         assertMentions(e, "data_batch_3.bin", "truncated or corrupt", "3073-byte record");
     }
 
@@ -115,8 +101,7 @@ class CifarLoaderTest {
         Path dir = writeCifar100();
         Path f = dir.resolve("test.bin");
         Files.write(f, Arrays.copyOf(Files.readAllBytes(f), 3000));
-        CilException e =
-                assertThrows(CilException.class, () -> CifarLoader.loadCifar100(tmp, "test"));
+        CilException e = assertThrows(CilException.class, () -> CifarLoader.loadCifar100(tmp, "test"));
         assertMentions(e, "test.bin", "truncated or corrupt", "3074-byte record");
     }
 
@@ -124,8 +109,7 @@ class CifarLoaderTest {
     void labelOutOfRange() throws IOException {
         Path dir = writeCifar10();
         Files.write(dir.resolve("test_batch.bin"), TestFiles.cifarRecords(new int[][] {{1}, {10}}));
-        CilException e =
-                assertThrows(CilException.class, () -> CifarLoader.loadCifar10(dir, "test"));
+        CilException e = assertThrows(CilException.class, () -> CifarLoader.loadCifar10(dir, "test"));
         assertMentions(e, "test_batch.bin", "label 10 of record 1 is out of range [0, 10)");
 
         Path dir100 = writeCifar100();
@@ -136,8 +120,7 @@ class CifarLoaderTest {
 
     @Test
     void missingFilesAreNamed() throws IOException {
-        CilException e =
-                assertThrows(CilException.class, () -> CifarLoader.loadCifar10(tmp, "train"));
+        CilException e = assertThrows(CilException.class, () -> CifarLoader.loadCifar10(tmp, "train"));
         assertMentions(
                 e,
                 tmp.resolve("cifar-10-batches-bin").resolve("data_batch_1.bin").toString(),

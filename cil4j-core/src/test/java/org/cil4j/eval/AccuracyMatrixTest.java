@@ -47,10 +47,9 @@ class AccuracyMatrixTest {
     @Test
     void perPhaseAccuracyIsWeightedBySamples() {
         // a 50-class base phase (5000 test images) and a 10-class phase (1000)
-        AccuracyMatrix acc =
-                AccuracyMatrix.empty()
-                        .withRow(new double[] {80}, new int[] {5000})
-                        .withRow(new double[] {60, 90}, new int[] {5000, 1000});
+        AccuracyMatrix acc = AccuracyMatrix.empty()
+                .withRow(new double[] {80}, new int[] {5000})
+                .withRow(new double[] {60, 90}, new int[] {5000, 1000});
         assertEquals(65, acc.accuracyAfter(1), TOL); // (5 * 60 + 90) / 6, not (60 + 90) / 2
         assertArrayEquals(new double[] {80, 65}, acc.perPhaseAccuracy(), TOL);
         assertEquals(72.5, acc.averageIncrementalAccuracy(), TOL);
@@ -65,8 +64,7 @@ class AccuracyMatrixTest {
     void forgettingUsesTheBestEarlierAccuracy() {
         // phase 0 improves after phase 1 (70 -> 75), then drops to 40
         AccuracyMatrix acc =
-                AccuracyMatrix.withEqualCounts(
-                        new double[][] {{70}, {75, 60}, {70, 50, 90}, {40, 55, 80, 95}});
+                AccuracyMatrix.withEqualCounts(new double[][] {{70}, {75, 60}, {70, 50, 90}, {40, 55, 80, 95}});
         assertEquals(35, acc.forgettingOf(0), TOL); // max(70, 75, 70) - 40
         assertEquals(5, acc.forgettingOf(1), TOL); // max(60, 50) - 55
         assertEquals(10, acc.forgettingOf(2), TOL);
@@ -122,60 +120,41 @@ class AccuracyMatrixTest {
     @Test
     void rejectsMalformedRows() {
         AccuracyMatrix acc = example();
+        assertThrows(IllegalArgumentException.class, () -> acc.withRow(new double[] {1, 2, 3}, new int[] {1, 1, 1}));
+        assertThrows(IllegalArgumentException.class, () -> acc.withRow(new double[] {1, 2, 3, 4}, new int[] {1, 1, 1}));
         assertThrows(
-                IllegalArgumentException.class,
-                () -> acc.withRow(new double[] {1, 2, 3}, new int[] {1, 1, 1}));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> acc.withRow(new double[] {1, 2, 3, 4}, new int[] {1, 1, 1}));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> acc.withRow(new double[] {1, 2, 3, 101}, new int[] {1, 1, 1, 1}));
+                IllegalArgumentException.class, () -> acc.withRow(new double[] {1, 2, 3, 101}, new int[] {1, 1, 1, 1}));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> acc.withRow(new double[] {1, 2, 3, Double.NaN}, new int[] {1, 1, 1, 1}));
         assertThrows(
-                IllegalArgumentException.class,
-                () -> acc.withRow(new double[] {1, 2, 3, 4}, new int[] {1, 1, 0, 1}));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> new AccuracyMatrix(new double[][] {{1}}, new int[0][]));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> AccuracyMatrix.withEqualCounts(new double[][] {{1, 2}}));
+                IllegalArgumentException.class, () -> acc.withRow(new double[] {1, 2, 3, 4}, new int[] {1, 1, 0, 1}));
+        assertThrows(IllegalArgumentException.class, () -> new AccuracyMatrix(new double[][] {{1}}, new int[0][]));
+        assertThrows(IllegalArgumentException.class, () -> AccuracyMatrix.withEqualCounts(new double[][] {{1, 2}}));
     }
 
     @Test
     void jsonRoundTrip() throws Exception {
         ObjectMapper mapper = new ObjectMapper();
-        AccuracyMatrix acc =
-                AccuracyMatrix.empty()
-                        .withRow(new double[] {80.5}, new int[] {5000})
-                        .withRow(new double[] {60.25, 90}, new int[] {5000, 1000});
+        AccuracyMatrix acc = AccuracyMatrix.empty()
+                .withRow(new double[] {80.5}, new int[] {5000})
+                .withRow(new double[] {60.25, 90}, new int[] {5000, 1000});
         String json = mapper.writeValueAsString(acc);
-        assertEquals(
-                "{\"accuracy\":[[80.5],[60.25,90.0]],\"counts\":[[5000],[5000,1000]]}", json);
+        assertEquals("{\"accuracy\":[[80.5],[60.25,90.0]],\"counts\":[[5000],[5000,1000]]}", json);
         AccuracyMatrix back = mapper.readValue(json, AccuracyMatrix.class);
         assertEquals(acc, back);
         assertEquals(acc.hashCode(), back.hashCode());
-        assertEquals(
-                "{\"accuracy\":[],\"counts\":[]}", mapper.writeValueAsString(AccuracyMatrix.empty()));
-        assertEquals(
-                AccuracyMatrix.empty(),
-                mapper.readValue("{\"accuracy\":[],\"counts\":[]}", AccuracyMatrix.class));
+        assertEquals("{\"accuracy\":[],\"counts\":[]}", mapper.writeValueAsString(AccuracyMatrix.empty()));
+        assertEquals(AccuracyMatrix.empty(), mapper.readValue("{\"accuracy\":[],\"counts\":[]}", AccuracyMatrix.class));
     }
 
     @Test
     void jsonRejectsInvalidMatrices() {
         ObjectMapper mapper = new ObjectMapper();
         assertThrows(
-                MismatchedInputException.class,
-                () -> mapper.readValue("{\"accuracy\":[[1]]}", AccuracyMatrix.class));
+                MismatchedInputException.class, () -> mapper.readValue("{\"accuracy\":[[1]]}", AccuracyMatrix.class));
         assertThrows(
                 ValueInstantiationException.class,
-                () ->
-                        mapper.readValue(
-                                "{\"accuracy\":[[1, 2]],\"counts\":[[1, 1]]}",
-                                AccuracyMatrix.class));
+                () -> mapper.readValue("{\"accuracy\":[[1, 2]],\"counts\":[[1, 1]]}", AccuracyMatrix.class));
     }
 }

@@ -32,10 +32,22 @@ class BaseModelTest {
 
     static ObjectNode tree(String method, String setting) {
         ObjectNode t = ConfigLoader.MAPPER.createObjectNode();
-        for (String s : List.of("name=\"t-" + method + "\"", "seed=1993", "threads=2", "data.dataset=fashion-mnist",
-                "scenario.setting=\"" + setting + "\"", "scenario.order=[6,0,2,4,3,1,5,7,8,9]", "scenario.classes=4",
-                "scenario.base=2", "scenario.increment=2", "scenario.trainPerClass=150", "scenario.testPerClass=100",
-                "model.arch=\"small-cnn\"", "train.epochs=2", "train.batchSize=32", "train.lr=0.02",
+        for (String s : List.of(
+                "name=\"t-" + method + "\"",
+                "seed=1993",
+                "threads=2",
+                "data.dataset=fashion-mnist",
+                "scenario.setting=\"" + setting + "\"",
+                "scenario.order=[6,0,2,4,3,1,5,7,8,9]",
+                "scenario.classes=4",
+                "scenario.base=2",
+                "scenario.increment=2",
+                "scenario.trainPerClass=150",
+                "scenario.testPerClass=100",
+                "model.arch=\"small-cnn\"",
+                "train.epochs=2",
+                "train.batchSize=32",
+                "train.lr=0.02",
                 "method.name=\"" + method + "\"")) {
             ConfigLoader.set(t, s);
         }
@@ -51,7 +63,8 @@ class BaseModelTest {
     @BeforeAll
     static void trainABase() {
         finetuneRun = tmp.resolve("finetune");
-        finetune = experiment(tree("finetune", "multi-class")).output(finetuneRun).run();
+        finetune =
+                experiment(tree("finetune", "multi-class")).output(finetuneRun).run();
     }
 
     @Test
@@ -65,15 +78,21 @@ class BaseModelTest {
 
         // the stopped run is taken further with a resume that raises runPhases (0: all phases)
         Path firstOnly = tmp.resolve("first-only");
-        CilException done = assertThrows(CilException.class, () -> experiment(t).output(firstOnly).resume(false).run());
-        assertTrue(done.getMessage().contains("nothing to resume (it stopped after runPhases=1; raise runPhases"),
+        CilException done = assertThrows(
+                CilException.class,
+                () -> experiment(t).output(firstOnly).resume(false).run());
+        assertTrue(
+                done.getMessage().contains("nothing to resume (it stopped after runPhases=1; raise runPhases"),
                 done.getMessage());
         ObjectNode other = t.deepCopy();
         other.put("runPhases", 0);
         ConfigLoader.set(other, "train.lr=0.05");
-        CilException changed = assertThrows(CilException.class,
+        CilException changed = assertThrows(
+                CilException.class,
                 () -> experiment(other).output(firstOnly).resume(false).run());
-        assertTrue(changed.getMessage().contains("holds a complete result"), "not a run taken further: " + changed.getMessage());
+        assertTrue(
+                changed.getMessage().contains("holds a complete result"),
+                "not a run taken further: " + changed.getMessage());
         t.put("runPhases", 0);
         RunResult extended = experiment(t).output(firstOnly).resume(false).run();
         assertTrue(extended.complete());
@@ -123,7 +142,8 @@ class BaseModelTest {
         BaseModel.open(finetuneRun, lwfMcPycil, false, s -> {});
         ObjectNode icarlPaper = tree("icarl", "multi-class");
         ConfigLoader.set(icarlPaper, "method.params.variant=paper");
-        CilException e = assertThrows(CilException.class, () -> BaseModel.open(finetuneRun, icarlPaper, false, s -> {}));
+        CilException e =
+                assertThrows(CilException.class, () -> BaseModel.open(finetuneRun, icarlPaper, false, s -> {}));
         assertTrue(e.getMessage().contains("method.baseRecipe: \"cross-entropy\" -> \"sigmoid-bce\""), e.getMessage());
         ConfigLoader.set(lwfMcPycil, "method.params.variant=mse");
         e = assertThrows(CilException.class, () -> BaseModel.open(finetuneRun, lwfMcPycil, false, s -> {}));
@@ -154,15 +174,20 @@ class BaseModelTest {
         ConfigLoader.set(bigger, "scenario.base=3");
         ConfigLoader.set(bigger, "scenario.increment=1");
         bigger.put("baseFrom", finetuneRun.toString());
-        CilException e = assertThrows(CilException.class, () -> experiment(bigger).run());
-        assertTrue(e.getMessage().contains("first phase learned 2 classes, this run's first phase has 3"), e.getMessage());
+        CilException e =
+                assertThrows(CilException.class, () -> experiment(bigger).run());
+        assertTrue(
+                e.getMessage().contains("first phase learned 2 classes, this run's first phase has 3"), e.getMessage());
 
         e = assertThrows(CilException.class, () -> BaseModel.open(tmp.resolve("nothing"), bigger, false, s -> {}));
         assertTrue(e.getMessage().contains("no such folder"), e.getMessage());
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         e = assertThrows(CilException.class, () -> BaseModel.open(empty, bigger, false, s -> {}));
         assertTrue(e.getMessage().contains("neither a run folder"), e.getMessage());
-        Path latest = CheckpointStore.read(new CheckpointStore(finetuneRun.resolve("checkpoints")).list().get(0)).dir();
+        Path latest = CheckpointStore.read(new CheckpointStore(finetuneRun.resolve("checkpoints"))
+                        .list()
+                        .get(0))
+                .dir();
         e = assertThrows(CilException.class, () -> BaseModel.open(latest, bigger, false, s -> {}));
         assertTrue(e.getMessage().contains("is not the state after a first phase"), e.getMessage());
     }

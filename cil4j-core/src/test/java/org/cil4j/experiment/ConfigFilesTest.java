@@ -45,14 +45,15 @@ class ConfigFilesTest {
     @Test
     void theCifar100ProtocolRunsNoBalancedFinetuningAsInTheReleasedCode() {
         ExperimentConfig cfg = ConfigLoader.load(CONFIGS.resolve("cifar100-b50.json"), List.of());
-        assertFalse(Methods.bind("lucir", cfg.method().params(), Lucir.Params.class).balancedFinetune(),
+        assertFalse(
+                Methods.bind("lucir", cfg.method().params(), Lucir.Params.class).balancedFinetune(),
                 "the released code finetunes on the balanced memory only in its ImageNet recipe");
     }
 
     @Test
     void unknownMethodParametersFail() {
-        ExperimentConfig cfg = ConfigLoader.load(CONFIGS.resolve("tin100-32-b50-lucir.json"),
-                List.of("method.params.lamda=5"));
+        ExperimentConfig cfg =
+                ConfigLoader.load(CONFIGS.resolve("tin100-32-b50-lucir.json"), List.of("method.params.lamda=5"));
         CilException e = assertThrows(CilException.class, () -> Methods.create(cfg.method()));
         assertTrue(e.getMessage().contains("lamda"), e.getMessage());
     }

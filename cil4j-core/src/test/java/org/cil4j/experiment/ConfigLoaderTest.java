@@ -23,8 +23,14 @@ class ConfigLoaderTest {
 
     @Test
     void defaultsFollowTheProtocolsAndOverridesApply(@TempDir Path dir) throws Exception {
-        ExperimentConfig c = ConfigLoader.load(write(dir, BASE),
-                List.of("train.epochs=3", "scenario.base=4", "scenario.order=[1,0,2]", "model.arch=small-cnn", "name=x y"));
+        ExperimentConfig c = ConfigLoader.load(
+                write(dir, BASE),
+                List.of(
+                        "train.epochs=3",
+                        "scenario.base=4",
+                        "scenario.order=[1,0,2]",
+                        "model.arch=small-cnn",
+                        "name=x y"));
         assertEquals(3, c.train().epochs());
         assertEquals(128, c.train().batchSize());
         assertEquals(0.9, c.train().momentum());
@@ -50,21 +56,29 @@ class ConfigLoaderTest {
     void impossibleValuesAndBrokenFilesAreNamed(@TempDir Path dir) throws Exception {
         Path f = write(dir, BASE);
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(f, List.of("train.epochs=0")))
-                .getMessage().contains("train.epochs"));
+                .getMessage()
+                .contains("train.epochs"));
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(f, List.of("scenario.increment=0")))
-                .getMessage().contains("scenario.increment"));
+                .getMessage()
+                .contains("scenario.increment"));
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(f, List.of("train.lr=-1")))
-                .getMessage().contains("train.lr"));
+                .getMessage()
+                .contains("train.lr"));
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(f, List.of("train.epochs=\"many\"")))
-                .getMessage().contains("epochs"));
+                .getMessage()
+                .contains("epochs"));
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"data\": {");
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(broken, List.of()))
-                .getMessage().contains("broken.json"));
+                .getMessage()
+                .contains("broken.json"));
         assertTrue(assertThrows(CilException.class, () -> ConfigLoader.load(dir.resolve("none.json"), List.of()))
-                .getMessage().contains("none.json"));
-        assertTrue(assertThrows(CilException.class, () -> ConfigLoader.set(ConfigLoader.MAPPER.createObjectNode(), "novalue"))
-                .getMessage().contains("key=value"));
+                .getMessage()
+                .contains("none.json"));
+        assertTrue(assertThrows(
+                        CilException.class, () -> ConfigLoader.set(ConfigLoader.MAPPER.createObjectNode(), "novalue"))
+                .getMessage()
+                .contains("key=value"));
     }
 
     @Test
@@ -78,9 +92,11 @@ class ConfigLoaderTest {
     @Test
     void unknownMethodsAndParametersFail() {
         assertTrue(assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("icarl2", null)))
-                .getMessage().contains("icarl2"));
+                .getMessage()
+                .contains("icarl2"));
         ObjectNode p = ConfigLoader.MAPPER.createObjectNode().put("lr", 1);
         assertTrue(assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("finetune", p)))
-                .getMessage().contains("finetune"));
+                .getMessage()
+                .contains("finetune"));
     }
 }

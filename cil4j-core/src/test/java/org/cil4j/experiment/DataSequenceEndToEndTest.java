@@ -28,14 +28,19 @@ class DataSequenceEndToEndTest {
                  "train": {"epochs": 3, "batchSize": 32, "lr": 0.05},
                  "method": {"name": "lwf"}}
                 """;
-        ExperimentConfig cfg = ConfigLoader.bind((com.fasterxml.jackson.databind.node.ObjectNode)
-                ConfigLoader.MAPPER.valueToTree(read(json)), "test");
+        ExperimentConfig cfg = ConfigLoader.bind(
+                (com.fasterxml.jackson.databind.node.ObjectNode) ConfigLoader.MAPPER.valueToTree(read(json)), "test");
         RunResult r = new Experiment(cfg).output(dir.resolve("run")).run();
         assertTrue(r.complete());
         assertArrayEquals(new int[] {2, 2}, r.scenario().phaseSizes());
         assertArrayEquals(new int[] {0, 1, 2, 3}, r.scenario().order());
-        assertEquals(List.of("fashion-mnist/T-shirt/top", "fashion-mnist/Trouser", "fashion-mnist/Pullover",
-                "fashion-mnist/Dress"), r.scenario().classNames());
+        assertEquals(
+                List.of(
+                        "fashion-mnist/T-shirt/top",
+                        "fashion-mnist/Trouser",
+                        "fashion-mnist/Pullover",
+                        "fashion-mnist/Dress"),
+                r.scenario().classNames());
         // one phase per part, each training on its own part's two classes
         assertEquals(2, r.phases().size());
         for (int p = 0; p < 2; p++) {

@@ -38,9 +38,11 @@ class DataSequenceTest {
     /** mnist: 3 gray classes 4x4; cifar10: 4 color classes, 4x4 or 8x8. */
     static Experiment.DataSource source(int cifarSide) {
         return c -> switch (c.dataset()) {
-            case "mnist" -> new Datasets.TrainTest(synthetic("mnist/train", 3, 2, 1, 4), synthetic("mnist/test", 3, 1, 1, 4));
-            case "cifar10" -> new Datasets.TrainTest(synthetic("cifar10/train", 4, 2, 3, cifarSide),
-                    synthetic("cifar10/test", 4, 1, 3, cifarSide));
+            case "mnist" ->
+                new Datasets.TrainTest(synthetic("mnist/train", 3, 2, 1, 4), synthetic("mnist/test", 3, 1, 1, 4));
+            case "cifar10" ->
+                new Datasets.TrainTest(
+                        synthetic("cifar10/train", 4, 2, 3, cifarSide), synthetic("cifar10/test", 4, 1, 3, cifarSide));
             default -> throw new AssertionError(c.dataset());
         };
     }
@@ -51,7 +53,8 @@ class DataSequenceTest {
 
     private static String bindError(String data) {
         ObjectNode tree = (ObjectNode) read("{\"data\":" + data + ",\"method\":{\"name\":\"finetune\"}}");
-        return assertThrows(CilException.class, () -> ConfigLoader.bind(tree, "t")).getMessage();
+        return assertThrows(CilException.class, () -> ConfigLoader.bind(tree, "t"))
+                .getMessage();
     }
 
     private static JsonNode read(String json) {
@@ -64,7 +67,8 @@ class DataSequenceTest {
 
     @Test
     void partsAreReducedToTheirClassesConvertedAndJoined() throws Exception {
-        DataConfig cfg = data("{\"sequence\":[{\"dataset\":\"mnist\",\"classes\":[2,0]},{\"dataset\":\"cifar10\",\"classes\":2}]}");
+        DataConfig cfg = data(
+                "{\"sequence\":[{\"dataset\":\"mnist\",\"classes\":[2,0]},{\"dataset\":\"cifar10\",\"classes\":2}]}");
         DataSequence.Joined j = DataSequence.load(cfg, source(4));
         assertEquals(List.of(2, 2), j.partClasses());
         ImageDataset tr = j.data().train();
@@ -82,9 +86,11 @@ class DataSequenceTest {
     @Test
     void differentSizesNeedImageSize() throws Exception {
         DataConfig noSize = data("{\"sequence\":[{\"dataset\":\"mnist\"},{\"dataset\":\"cifar10\"}]}");
-        String msg = assertThrows(CilException.class, () -> DataSequence.load(noSize, source(8))).getMessage();
+        String msg = assertThrows(CilException.class, () -> DataSequence.load(noSize, source(8)))
+                .getMessage();
         assertTrue(msg.contains("data.imageSize"), msg);
-        DataConfig sized = data("{\"imageSize\":6,\"rgb\":true,\"sequence\":[{\"dataset\":\"mnist\"},{\"dataset\":\"cifar10\"}]}");
+        DataConfig sized =
+                data("{\"imageSize\":6,\"rgb\":true,\"sequence\":[{\"dataset\":\"mnist\"},{\"dataset\":\"cifar10\"}]}");
         DataSequence.Joined j = DataSequence.load(sized, source(8));
         assertEquals(List.of(3, 4), j.partClasses());
         ImageDataset tr = j.data().train();
@@ -98,7 +104,8 @@ class DataSequenceTest {
     @Test
     void aClassOutOfRangeNamesItsPart() throws Exception {
         DataConfig cfg = data("{\"sequence\":[{\"dataset\":\"mnist\"},{\"dataset\":\"cifar10\",\"classes\":[1,4]}]}");
-        String msg = assertThrows(CilException.class, () -> DataSequence.load(cfg, source(4))).getMessage();
+        String msg = assertThrows(CilException.class, () -> DataSequence.load(cfg, source(4)))
+                .getMessage();
         assertTrue(msg.contains("data.sequence[1].classes") && msg.contains("4"), msg);
     }
 
@@ -142,13 +149,14 @@ class DataSequenceTest {
         Scenario s = Scenario.of(sc, 5, List.of("a", "b", "c", "d", "e"));
         assertArrayEquals(new int[] {3, 2}, s.phaseSizes());
         assertArrayEquals(new int[] {0, 1, 2, 3, 4}, s.order());
-        ScenarioConfig explicit = ScenarioConfig.of("multi-class", null, null, null, List.of(1, 2, 2), List.of(4, 3, 2, 1, 0),
-                null, null, null);
+        ScenarioConfig explicit = ScenarioConfig.of(
+                "multi-class", null, null, null, List.of(1, 2, 2), List.of(4, 3, 2, 1, 0), null, null, null);
         Scenario e = Scenario.of(DataSequence.scenario(explicit, List.of(3, 2)), 5, List.of("a", "b", "c", "d", "e"));
         assertArrayEquals(new int[] {1, 2, 2}, e.phaseSizes());
         assertArrayEquals(new int[] {4, 3, 2, 1, 0}, e.order());
         ScenarioConfig classes = ScenarioConfig.of("multi-task", 4, null, null, null, null, null, null, null);
-        String m = assertThrows(CilException.class, () -> DataSequence.scenario(classes, List.of(3, 2))).getMessage();
+        String m = assertThrows(CilException.class, () -> DataSequence.scenario(classes, List.of(3, 2)))
+                .getMessage();
         assertTrue(m.contains("scenario.phases"), m);
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.cil4j.testutil.RealData;
 import org.cil4j.train.EpochRecord;
 import org.cil4j.train.TrainListener;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,8 @@ class EveryMethodResumesTest {
     }
 
     private static ObjectNode tree(String method) {
-        ObjectNode t = BaseModelTest.tree(method, method.startsWith("dr") || method.equals("lwf") ? "multi-task" : "multi-class");
+        ObjectNode t = BaseModelTest.tree(
+                method, method.startsWith("dr") || method.equals("lwf") ? "multi-task" : "multi-class");
         ConfigLoader.set(t, "scenario.classes=6");
         ConfigLoader.set(t, "scenario.trainPerClass=80");
         ConfigLoader.set(t, "scenario.testPerClass=50");
@@ -60,9 +60,10 @@ class EveryMethodResumesTest {
                 ConfigLoader.set(t, "method.params.memoryPerClass=5");
             }
             case "icarl" -> ConfigLoader.set(t, "method.params.memoryPerClass=5");
-            case "bic" -> ConfigLoader.set(t, "method.params.biasEpochs=3"); // the crash lands in the bias layer's stage
+            case "bic" ->
+                ConfigLoader.set(t, "method.params.biasEpochs=3"); // the crash lands in the bias layer's stage
             case "dr", "dr-dr", "dr-r" -> ConfigLoader.set(t, "method.params.reservedPerClass=3");
-            default -> { }
+            default -> {}
         }
         return t;
     }
@@ -88,14 +89,21 @@ class EveryMethodResumesTest {
     @ParameterizedTest
     @MethodSource("methods")
     void aCrashedAndAnExtendedRunEndLikeTheStraightOne(String method) throws Exception {
-        RunResult straight = BaseModelTest.experiment(tree(method)).output(tmp.resolve("straight")).run();
+        RunResult straight = BaseModelTest.experiment(tree(method))
+                .output(tmp.resolve("straight"))
+                .run();
         // results.json records every parameter the method ran with, defaults included
-        JsonNode recorded = ConfigLoader.MAPPER.readTree(tmp.resolve("straight").resolve("results.json").toFile())
+        JsonNode recorded = ConfigLoader.MAPPER
+                .readTree(tmp.resolve("straight").resolve("results.json").toFile())
                 .get("methodParams");
         List<String> keys = new ArrayList<>();
         recorded.fieldNames().forEachRemaining(keys::add);
-        assertEquals(java.util.Arrays.stream(Methods.entry(method).paramsType().getRecordComponents())
-                .map(java.lang.reflect.RecordComponent::getName).toList(), keys, method + ": methodParams in results.json");
+        assertEquals(
+                java.util.Arrays.stream(Methods.entry(method).paramsType().getRecordComponents())
+                        .map(java.lang.reflect.RecordComponent::getName)
+                        .toList(),
+                keys,
+                method + ": methodParams in results.json");
         List<String> stages = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl"))) {
             var n = ConfigLoader.MAPPER.readTree(line);
@@ -114,18 +122,34 @@ class EveryMethodResumesTest {
                 }
             }
         };
-        assertThrows(Crash.class, () -> BaseModelTest.experiment(tree(method)).output(crashed).listener(crash).run());
-        assertFalse(ConfigLoader.MAPPER.readValue(crashed.resolve("results.json").toFile(), RunResult.class).complete());
-        RunResult resumed = BaseModelTest.experiment(tree(method)).output(crashed).resume(false).run();
+        assertThrows(
+                Crash.class,
+                () -> BaseModelTest.experiment(tree(method))
+                        .output(crashed)
+                        .listener(crash)
+                        .run());
+        assertFalse(ConfigLoader.MAPPER
+                .readValue(crashed.resolve("results.json").toFile(), RunResult.class)
+                .complete());
+        RunResult resumed = BaseModelTest.experiment(tree(method))
+                .output(crashed)
+                .resume(false)
+                .run();
         same(straight, resumed, method + " crashed in stage " + lastStage + " of phase 3 and resumed");
-        assertEquals(Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl")).size(),
-                Files.readAllLines(crashed.resolve("epochs.jsonl")).size(), "one line per epoch, none twice");
+        assertEquals(
+                Files.readAllLines(tmp.resolve("straight").resolve("epochs.jsonl"))
+                        .size(),
+                Files.readAllLines(crashed.resolve("epochs.jsonl")).size(),
+                "one line per epoch, none twice");
 
         Path stopped = tmp.resolve("stopped");
         ObjectNode two = tree(method);
         two.put("runPhases", 2);
         BaseModelTest.experiment(two).output(stopped).run();
-        RunResult extended = BaseModelTest.experiment(tree(method)).output(stopped).resume(false).run();
+        RunResult extended = BaseModelTest.experiment(tree(method))
+                .output(stopped)
+                .resume(false)
+                .run();
         same(straight, extended, method + " stopped after phase 2 and taken further");
 
         // killed after the last checkpoint, before the last results write: every phase is
@@ -134,9 +158,13 @@ class EveryMethodResumesTest {
         ObjectNode unfinished = (ObjectNode) ConfigLoader.MAPPER.readTree(results.toFile());
         unfinished.put("complete", false);
         ConfigLoader.MAPPER.writeValue(results.toFile(), unfinished);
-        RunResult finished = BaseModelTest.experiment(tree(method)).output(stopped).resume(false).run();
+        RunResult finished = BaseModelTest.experiment(tree(method))
+                .output(stopped)
+                .resume(false)
+                .run();
         same(straight, finished, method + " resumed with every phase checkpointed");
-        assertTrue(ConfigLoader.MAPPER.readValue(results.toFile(), RunResult.class).complete(), "results.json rewritten");
+        assertTrue(
+                ConfigLoader.MAPPER.readValue(results.toFile(), RunResult.class).complete(), "results.json rewritten");
     }
 
     private static void same(RunResult a, RunResult b, String what) throws Exception {
@@ -148,8 +176,10 @@ class EveryMethodResumesTest {
             assertArrayEquals(a.nme().accuracy(), b.nme().accuracy(), what + ": NME accuracy");
         }
         for (int p = 0; p < a.phases().size(); p++) {
-            assertEquals(ConfigLoader.MAPPER.writeValueAsString(a.phases().get(p).memory()),
-                    ConfigLoader.MAPPER.writeValueAsString(b.phases().get(p).memory()), what + ": memory after phase " + (p + 1));
+            assertEquals(
+                    ConfigLoader.MAPPER.writeValueAsString(a.phases().get(p).memory()),
+                    ConfigLoader.MAPPER.writeValueAsString(b.phases().get(p).memory()),
+                    what + ": memory after phase " + (p + 1));
         }
     }
 }

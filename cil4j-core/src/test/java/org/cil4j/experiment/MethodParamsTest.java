@@ -28,13 +28,17 @@ class MethodParamsTest {
         Methods.Entry e = Methods.entry(method);
         for (RecordComponent c : e.paramsType().getRecordComponents()) {
             if (c.getType().isPrimitive()) {
-                assertNotNull(c.getAnnotation(Default.class), method + "." + c.getName() + " is primitive: it needs a @Default");
+                assertNotNull(
+                        c.getAnnotation(Default.class),
+                        method + "." + c.getName() + " is primitive: it needs a @Default");
             }
         }
         // with no parameters given, every one is resolved, and the resolved ones read back the same
         JsonNode resolved = Methods.resolvedParams(MethodConfig.of(method, null));
         assertEquals(e.paramsType().getRecordComponents().length, resolved.size(), method);
-        resolved.fields().forEachRemaining(f -> assertTrue(!f.getValue().isNull(), method + "." + f.getKey() + " resolved to null"));
+        resolved.fields()
+                .forEachRemaining(
+                        f -> assertTrue(!f.getValue().isNull(), method + "." + f.getKey() + " resolved to null"));
         assertEquals(e.params(null), e.params(resolved), method + ": resolved parameters bind to the same record");
     }
 
@@ -42,7 +46,11 @@ class MethodParamsTest {
     void dependentDefaultsFollowTheParametersTheyDependOn() throws Exception {
         JsonNode twenty = ConfigLoader.MAPPER.readTree("{\"finetuneEpochs\": 20}");
         assertEquals(List.of(10), ((Lucir.Params) Methods.entry("lucir").params(twenty)).finetuneMilestones());
-        assertEquals("[1]", Methods.resolvedParams(MethodConfig.of("lucir", null)).get("finetuneMilestones").toString());
+        assertEquals(
+                "[1]",
+                Methods.resolvedParams(MethodConfig.of("lucir", null))
+                        .get("finetuneMilestones")
+                        .toString());
         // DR's hard labels are on exactly when distillation is off, and its variants preset the switches
         assertEquals(false, ((DrParams) Methods.entry("dr-dr").params(null)).hardLabels());
         assertEquals(true, ((DrParams) Methods.entry("dr-r").params(null)).hardLabels());
@@ -53,21 +61,30 @@ class MethodParamsTest {
 
     @Test
     void badParametersAreRefusedByName() throws Exception {
-        CilException unknown = assertThrows(CilException.class,
+        CilException unknown = assertThrows(
+                CilException.class,
                 () -> Methods.create(MethodConfig.of("replay", ConfigLoader.MAPPER.readTree("{\"memory\": 3}"))));
-        assertTrue(unknown.getMessage().contains("'memory'") && unknown.getMessage().contains("memoryPerClass"),
+        assertTrue(
+                unknown.getMessage().contains("'memory'")
+                        && unknown.getMessage().contains("memoryPerClass"),
                 unknown.getMessage());
-        CilException none = assertThrows(CilException.class,
+        CilException none = assertThrows(
+                CilException.class,
                 () -> Methods.create(MethodConfig.of("finetune", ConfigLoader.MAPPER.readTree("{\"lr\": 3}"))));
-        assertTrue(none.getMessage().contains("takes no parameters") && none.getMessage().contains("lr"), none.getMessage());
-        CilException type = assertThrows(CilException.class,
+        assertTrue(
+                none.getMessage().contains("takes no parameters")
+                        && none.getMessage().contains("lr"),
+                none.getMessage());
+        CilException type = assertThrows(
+                CilException.class,
                 () -> Methods.create(MethodConfig.of("lwf", ConfigLoader.MAPPER.readTree("{\"weight\": \"high\"}"))));
         assertTrue(type.getMessage().contains("lwf"), type.getMessage());
-        CilException range = assertThrows(CilException.class,
+        CilException range = assertThrows(
+                CilException.class,
                 () -> Methods.create(MethodConfig.of("lwf", ConfigLoader.MAPPER.readTree("{\"weight\": -1}"))));
         assertTrue(range.getMessage().contains("weight"), range.getMessage());
-        CilException notObject = assertThrows(CilException.class,
-                () -> Methods.create(MethodConfig.of("lwf", ConfigLoader.MAPPER.readTree("[1]"))));
+        CilException notObject = assertThrows(
+                CilException.class, () -> Methods.create(MethodConfig.of("lwf", ConfigLoader.MAPPER.readTree("[1]"))));
         assertTrue(notObject.getMessage().contains("method.params"), notObject.getMessage());
     }
 }

@@ -34,19 +34,29 @@ class OutputFolderTest {
     @Test
     void anUnwritableOutputFolderFailsBeforeTraining() throws Exception {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
-        CilException e = assertThrows(CilException.class,
-                () -> new Experiment(cfg()).output(file.resolve("run")).dataSource(noData()).run());
+        CilException e = assertThrows(
+                CilException.class,
+                () -> new Experiment(cfg())
+                        .output(file.resolve("run"))
+                        .dataSource(noData())
+                        .run());
         assertTrue(e.getMessage().contains("not writable"), e.getMessage());
     }
 
     @Test
     void aFolderWithCheckpointsIsNotOverwrittenAndAResumeNeedsASavedConfig() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("run/checkpoints")).getParent();
-        CilException e = assertThrows(CilException.class,
+        CilException e = assertThrows(
+                CilException.class,
                 () -> new Experiment(cfg()).output(out).dataSource(noData()).run());
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
-        e = assertThrows(CilException.class,
-                () -> new Experiment(cfg()).output(out).resume(false).dataSource(noData()).run());
+        e = assertThrows(
+                CilException.class,
+                () -> new Experiment(cfg())
+                        .output(out)
+                        .resume(false)
+                        .dataSource(noData())
+                        .run());
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
     }
 
@@ -56,6 +66,7 @@ class OutputFolderTest {
         var now = ConfigLoader.MAPPER.valueToTree(cfg("train.lr=0.05", "checkpoint.everyEpochs=4", "seed=7"));
         List<String> changes = Experiment.configChanges(saved, now);
         assertTrue(changes.equals(List.of("seed: 1993 -> 7", "train.lr: 0.02 -> 0.05")), changes.toString());
-        assertTrue(Experiment.configChanges(saved, ConfigLoader.MAPPER.valueToTree(cfg("train.lr=0.020"))).isEmpty());
+        assertTrue(Experiment.configChanges(saved, ConfigLoader.MAPPER.valueToTree(cfg("train.lr=0.020")))
+                .isEmpty());
     }
 }

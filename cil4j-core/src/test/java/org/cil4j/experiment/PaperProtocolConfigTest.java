@@ -48,7 +48,8 @@ class PaperProtocolConfigTest {
                         int level = (c * (37 + 53 * ch)) % 256;
                         for (int k = 0; k < 1024; k++) {
                             int stripe = ((k / 32) / (1 + c % 7)) % 2 == 0 ? 40 : -40;
-                            out[off + 2 + ch * 1024 + k] = (byte) Math.max(0, Math.min(255, level + stripe + rnd.nextInt(-30, 31)));
+                            out[off + 2 + ch * 1024 + k] =
+                                    (byte) Math.max(0, Math.min(255, level + stripe + rnd.nextInt(-30, 31)));
                         }
                     }
                 }
@@ -61,14 +62,21 @@ class PaperProtocolConfigTest {
     void theCifar100ProtocolStartsFromItsConfigAndCompletesAnIncrementalPhase() throws IOException {
         Path data = tmp.resolve("data");
         writeCifar100(data.resolve("cifar-100-binary"), 4, 1);
-        ExperimentConfig cfg = ConfigLoader.load(Path.of("..", "configs", "cifar100-b50.json"), List.of(
-                "data.dir=" + ConfigLoader.MAPPER.valueToTree(data.toString()), "train.epochs=1", "train.milestones=[]",
-                "threads=2", "runPhases=2"));
+        ExperimentConfig cfg = ConfigLoader.load(
+                Path.of("..", "configs", "cifar100-b50.json"),
+                List.of(
+                        "data.dir=" + ConfigLoader.MAPPER.valueToTree(data.toString()),
+                        "train.epochs=1",
+                        "train.milestones=[]",
+                        "threads=2",
+                        "runPhases=2"));
         RunResult r = new Experiment(cfg).output(tmp.resolve("run")).run();
 
         assertTrue(r.complete());
         assertEquals(2, r.phases().size());
-        assertEquals(List.of(50, 10, 10, 10, 10, 10), Arrays.stream(r.scenario().phaseSizes()).boxed().toList());
+        assertEquals(
+                List.of(50, 10, 10, 10, 10, 10),
+                Arrays.stream(r.scenario().phaseSizes()).boxed().toList());
         assertArrayEquals(ClassOrder.shuffled(100, 1993), r.scenario().order(), "the seed-1993 order of PROTOCOLS.md");
         assertEquals("lucir", r.config().method().name());
         assertTrue(r.config().model().cosine());

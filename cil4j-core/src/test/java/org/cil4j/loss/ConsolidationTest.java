@@ -25,8 +25,10 @@ class ConsolidationTest {
             NDArray b = m.create(new float[] {1f, -1f});
             w.setRequiresGradient(true);
             b.setRequiresGradient(true);
-            List<NDArray> anchors = List.of(m.create(new float[][] {{0f, 2f}, {1f, 1f}}), m.create(new float[] {0f, 0f}));
-            List<NDArray> importance = List.of(m.create(new float[][] {{0.5f, 1f}, {2f, 0.1f}}), m.create(new float[] {3f, 1f}));
+            List<NDArray> anchors =
+                    List.of(m.create(new float[][] {{0f, 2f}, {1f, 1f}}), m.create(new float[] {0f, 0f}));
+            List<NDArray> importance =
+                    List.of(m.create(new float[][] {{0.5f, 1f}, {2f, 0.1f}}), m.create(new float[] {3f, 1f}));
             try (NDManager step = m.newSubManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray p = Consolidation.penalty(step, List.of(w, b), anchors, importance);
@@ -37,8 +39,12 @@ class ConsolidationTest {
             }
             assertArrayEquals(new float[] {0.5f, 0f, 4f, 0.3f}, w.getGradient().toFloatArray(), 1e-6f);
             assertArrayEquals(new float[] {3f, -1f}, b.getGradient().toFloatArray(), 1e-6f);
-            assertEquals(0, Consolidation.penalty(m, List.of(w), List.of(w.duplicate()), List.of(importance.get(0)))
-                    .getFloat(), 0, "no penalty at the anchor");
+            assertEquals(
+                    0,
+                    Consolidation.penalty(m, List.of(w), List.of(w.duplicate()), List.of(importance.get(0)))
+                            .getFloat(),
+                    0,
+                    "no penalty at the anchor");
         }
     }
 
@@ -47,9 +53,12 @@ class ConsolidationTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray a = m.zeros(new ai.djl.ndarray.types.Shape(2, 3));
             NDArray b = m.zeros(new ai.djl.ndarray.types.Shape(3, 2));
-            assertThrows(IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(a), List.of(b), List.of(a)));
-            assertThrows(IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(a), List.of(a), List.of()));
-            assertThrows(IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(), List.of(), List.of()));
+            assertThrows(
+                    IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(a), List.of(b), List.of(a)));
+            assertThrows(
+                    IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(a), List.of(a), List.of()));
+            assertThrows(
+                    IllegalArgumentException.class, () -> Consolidation.penalty(m, List.of(), List.of(), List.of()));
         }
     }
 
@@ -60,7 +69,10 @@ class ConsolidationTest {
             // predictions (1, 0): mean of logsumexp - the top logit, (2.407606 - 2 + 1.138401 - 0.5) / 2
             assertEquals(0.523003, Consolidation.fisher(logits, null).getFloat(), TOL);
             // labels (2, 1): (2.407606 - 0 + 1.138401 - 0.1) / 2
-            assertEquals(1.723003, Consolidation.fisher(logits, m.create(new long[] {2, 1})).getFloat(), TOL);
+            assertEquals(
+                    1.723003,
+                    Consolidation.fisher(logits, m.create(new long[] {2, 1})).getFloat(),
+                    TOL);
         }
     }
 
@@ -75,7 +87,8 @@ class ConsolidationTest {
                 gc.backward(n);
             }
             // d/dz mean ||z_i|| = z_i / ||z_i|| / batch
-            assertArrayEquals(new float[] {0.3f, 0.4f, 0.5f, 0f}, logits.getGradient().toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0.3f, 0.4f, 0.5f, 0f}, logits.getGradient().toFloatArray(), 1e-6f);
         }
     }
 

@@ -24,8 +24,7 @@ class CosineLinearTest {
             assertEquals(new Shape(2, 3), logits.getShape());
             assertArrayEquals(EXPECTED, logits.toFloatArray(), TOL);
             NDArray cosine = CosineLinear.cosine(features, weights);
-            assertArrayEquals(
-                    EXPECTED, cosine.mul(10).toFloatArray(), TOL);
+            assertArrayEquals(EXPECTED, cosine.mul(10).toFloatArray(), TOL);
             NDArray learned = CosineLinear.logits(features, weights, m.create(10f));
             assertArrayEquals(EXPECTED, learned.toFloatArray(), TOL);
         }
@@ -82,8 +81,7 @@ class CosineLinearTest {
                     IllegalArgumentException.class,
                     () -> CosineLinear.cosine(features, m.create(new float[][] {{1, 0, 0}})));
             assertThrows(
-                    IllegalArgumentException.class,
-                    () -> CosineLinear.cosine(m.create(new float[] {1, 2}), features));
+                    IllegalArgumentException.class, () -> CosineLinear.cosine(m.create(new float[] {1, 2}), features));
             assertThrows(
                     IllegalArgumentException.class,
                     () -> CosineLinear.logits(features, features, m.create(new float[] {1, 2})));

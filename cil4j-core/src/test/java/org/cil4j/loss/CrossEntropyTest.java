@@ -38,7 +38,8 @@ class CrossEntropyTest {
             // int32 labels give the same value
             assertEquals(
                     expected,
-                    CrossEntropy.loss(m.create(logits), m.create(new int[] {0, 2})).getFloat(),
+                    CrossEntropy.loss(m.create(logits), m.create(new int[] {0, 2}))
+                            .getFloat(),
                     TOL);
         }
     }
@@ -71,19 +72,13 @@ class CrossEntropyTest {
         // sample 0 belongs to task {0, 1}, sample 1 to task {2, 3}
         float[][] mask = {{0, 0, big, big}, {big, big, 0, 0}};
         try (NDManager m = NDManager.newBaseManager()) {
-            double expected =
-                    (reference(new float[] {2f, 1f}, 1) + reference(new float[] {1f, 2f}, 0)) / 2;
-            NDArray loss =
-                    CrossEntropy.loss(
-                            m.create(logits), m.create(new long[] {1, 2}), m.create(mask));
+            double expected = (reference(new float[] {2f, 1f}, 1) + reference(new float[] {1f, 2f}, 0)) / 2;
+            NDArray loss = CrossEntropy.loss(m.create(logits), m.create(new long[] {1, 2}), m.create(mask));
             assertEquals(expected, loss.getFloat(), TOL);
             // an all-zero mask is the plain loss
             NDArray plain = CrossEntropy.loss(m.create(logits), m.create(new long[] {1, 2}));
             NDArray zeroMask =
-                    CrossEntropy.loss(
-                            m.create(logits),
-                            m.create(new long[] {1, 2}),
-                            m.zeros(new Shape(2, 4)));
+                    CrossEntropy.loss(m.create(logits), m.create(new long[] {1, 2}), m.zeros(new Shape(2, 4)));
             assertEquals(plain.getFloat(), zeroMask.getFloat(), 1e-7);
         }
     }
@@ -99,9 +94,7 @@ class CrossEntropyTest {
             NDArray p = logits.stopGradient().softmax(1);
             NDArray oneHot = m.create(new float[][] {{0, 0, 1}, {1, 0, 0}});
             assertArrayEquals(
-                    p.sub(oneHot).div(2).toFloatArray(),
-                    logits.getGradient().toFloatArray(),
-                    1e-6f);
+                    p.sub(oneHot).div(2).toFloatArray(), logits.getGradient().toFloatArray(), 1e-6f);
         }
     }
 
@@ -109,31 +102,18 @@ class CrossEntropyTest {
     void rejectsBadArguments() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray logits = m.create(new float[][] {{1f, 2f, 3f}, {0f, 0f, 0f}});
+            assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, m.create(new int[] {0, 3})));
+            assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, m.create(new int[] {-1, 0})));
+            assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(logits, m.create(new int[] {0})));
             assertThrows(
-                    IllegalArgumentException.class,
-                    () -> CrossEntropy.loss(logits, m.create(new int[] {0, 3})));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> CrossEntropy.loss(logits, m.create(new int[] {-1, 0})));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> CrossEntropy.loss(logits, m.create(new int[] {0})));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> CrossEntropy.loss(logits, m.create(new float[] {0f, 1f})));
+                    IllegalArgumentException.class, () -> CrossEntropy.loss(logits, m.create(new float[] {0f, 1f})));
             assertThrows(
                     IllegalArgumentException.class,
                     () -> CrossEntropy.loss(m.create(new float[] {1f, 2f}), m.create(new int[] {0})));
             assertThrows(
                     IllegalArgumentException.class,
-                    () ->
-                            CrossEntropy.loss(
-                                    logits,
-                                    m.create(new int[] {0, 1}),
-                                    m.zeros(new Shape(2, 2))));
-            assertThrows(
-                    NullPointerException.class,
-                    () -> CrossEntropy.loss(logits, m.create(new int[] {0, 1}), null));
+                    () -> CrossEntropy.loss(logits, m.create(new int[] {0, 1}), m.zeros(new Shape(2, 2))));
+            assertThrows(NullPointerException.class, () -> CrossEntropy.loss(logits, m.create(new int[] {0, 1}), null));
         }
     }
 
@@ -150,10 +130,13 @@ class CrossEntropyTest {
             assertEquals(1.007337, loss.getFloat(), TOL);
             double expected = (reference(new float[] {0.5f, 2}, 0) + reference(new float[] {-1, 0}, 1)) / 2;
             assertEquals(expected, loss.getFloat(), TOL);
-            assertEquals(2.168766, CrossEntropy.from(m.create(logits), labels, 0).getFloat(), TOL);
+            assertEquals(
+                    2.168766, CrossEntropy.from(m.create(logits), labels, 0).getFloat(), TOL);
             assertEquals(2.168766, CrossEntropy.loss(m.create(logits), labels).getFloat(), TOL);
-            assertThrows(IllegalArgumentException.class,
-                    () -> CrossEntropy.from(m.create(logits), m.create(new long[] {1, 3}), 2), "an old label");
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> CrossEntropy.from(m.create(logits), m.create(new long[] {1, 3}), 2),
+                    "an old label");
             assertThrows(IllegalArgumentException.class, () -> CrossEntropy.from(m.create(logits), labels, 4));
         }
     }

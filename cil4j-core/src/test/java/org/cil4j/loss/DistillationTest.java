@@ -61,7 +61,8 @@ class DistillationTest {
                 gc.backward(Distillation.scores(s, t));
             }
             // d/ds of mean_i sum_c (s - t)^2 = 2 (s - t) / N, N = 2
-            assertArrayEquals(new float[] {0.1f, -0.3f, -0.2f, 0.3f}, s.getGradient().toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0.1f, -0.3f, -0.2f, 0.3f}, s.getGradient().toFloatArray(), 1e-6f);
             assertArrayEquals(new float[4], t.getGradient().toFloatArray(), 0f);
             NDArray narrow = m.create(new float[][] {{1f}, {2f}});
             assertThrows(IllegalArgumentException.class, () -> Distillation.scores(s, narrow));
@@ -71,7 +72,8 @@ class DistillationTest {
     @Test
     void resultIsAScalar() {
         try (NDManager m = NDManager.newBaseManager()) {
-            assertEquals(0, Distillation.kl(student(m), teacher(m), 2).getShape().dimension());
+            assertEquals(
+                    0, Distillation.kl(student(m), teacher(m), 2).getShape().dimension());
             assertEquals(
                     0,
                     Distillation.softCrossEntropy(student(m), teacher(m), 2)
@@ -87,7 +89,8 @@ class DistillationTest {
             assertEquals(0, Distillation.kl(t, t, 3).getFloat(), 1e-6);
             // Entropy of softmax([1, 1, 1, 1]) is log 4, whatever the temperature.
             NDArray flat = m.ones(new Shape(1, 4));
-            assertEquals(Math.log(4), Distillation.softCrossEntropy(flat, flat, 5).getFloat(), TOL);
+            assertEquals(
+                    Math.log(4), Distillation.softCrossEntropy(flat, flat, 5).getFloat(), TOL);
         }
     }
 
@@ -125,8 +128,10 @@ class DistillationTest {
                 gc.backward(Distillation.kd(s, t, 2));
             }
             // d(T^2 * mean KL)/ds = T^2 / (N * T) * (p_s - p_t) = (p_s - p_t) for T = 2, N = 2.
-            NDArray expected =
-                    s.stopGradient().div(2).softmax(1).sub(t.stopGradient().div(2).softmax(1));
+            NDArray expected = s.stopGradient()
+                    .div(2)
+                    .softmax(1)
+                    .sub(t.stopGradient().div(2).softmax(1));
             assertArrayEquals(expected.toFloatArray(), s.getGradient().toFloatArray(), 1e-6f);
             assertArrayEquals(new float[6], t.getGradient().toFloatArray(), 0f);
         }
@@ -148,8 +153,7 @@ class DistillationTest {
             NDArray vector = m.create(new float[] {1f, 2f, 3f});
             assertThrows(IllegalArgumentException.class, () -> Distillation.kd(vector, vector));
             NDArray ints = m.create(new int[][] {{1, 2, 3}, {4, 5, 6}});
-            assertThrows(
-                    IllegalArgumentException.class, () -> Distillation.softCrossEntropy(s, ints, 2));
+            assertThrows(IllegalArgumentException.class, () -> Distillation.softCrossEntropy(s, ints, 2));
         }
     }
 }

@@ -25,12 +25,11 @@ class IcarlLossTest {
     @Test
     void reproducesProtocolVector() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray loss =
-                    IcarlLoss.loss(
-                            m.create(new float[][] {{1, -1, 0.5f}}),
-                            m.create(new float[][] {{2, 0}}),
-                            m.create(new long[] {2}),
-                            2);
+            NDArray loss = IcarlLoss.loss(
+                    m.create(new float[][] {{1, -1, 0.5f}}),
+                    m.create(new float[][] {{2, 0}}),
+                    m.create(new long[] {2}),
+                    2);
             assertEquals(0.573268, loss.getFloat(), TOL);
             assertEquals(1.719803, loss.getFloat() * 3, TOL);
             assertEquals(0, loss.getShape().dimension());
@@ -41,11 +40,7 @@ class IcarlLossTest {
     void firstPhaseIsOneHotBinaryCrossEntropy() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray loss =
-                    IcarlLoss.loss(
-                            m.create(new float[][] {{1, -1}, {0.5f, 2}}),
-                            null,
-                            m.create(new int[] {0, 0}),
-                            0);
+                    IcarlLoss.loss(m.create(new float[][] {{1, -1}, {0.5f, 2}}), null, m.create(new int[] {0, 0}), 0);
             double expected = (bce(1, 1) + bce(-1, 0) + bce(0.5, 1) + bce(2, 0)) / 4;
             assertEquals(expected, loss.getFloat(), TOL);
         }
@@ -55,12 +50,11 @@ class IcarlLossTest {
     void exemplarsGetTeacherTargetsOnOldAndZeroOnNewClasses() {
         try (NDManager m = NDManager.newBaseManager()) {
             // label 1 is an old class: the one-hot does not reach the old columns
-            NDArray loss =
-                    IcarlLoss.loss(
-                            m.create(new float[][] {{1, -1, 0.5f}}),
-                            m.create(new float[][] {{2, 0}}),
-                            m.create(new int[] {1}),
-                            2);
+            NDArray loss = IcarlLoss.loss(
+                    m.create(new float[][] {{1, -1, 0.5f}}),
+                    m.create(new float[][] {{2, 0}}),
+                    m.create(new int[] {1}),
+                    2);
             double expected = (bce(1, sigmoid(2)) + bce(-1, 0.5) + bce(0.5, 0)) / 3;
             assertEquals(expected, loss.getFloat(), TOL);
         }
@@ -69,12 +63,8 @@ class IcarlLossTest {
     @Test
     void allClassesOld() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray loss =
-                    IcarlLoss.loss(
-                            m.create(new float[][] {{1, -1}}),
-                            m.create(new float[][] {{2, 0}}),
-                            m.create(new int[] {0}),
-                            2);
+            NDArray loss = IcarlLoss.loss(
+                    m.create(new float[][] {{1, -1}}), m.create(new float[][] {{2, 0}}), m.create(new int[] {0}), 2);
             assertEquals((bce(1, sigmoid(2)) + bce(-1, 0.5)) / 2, loss.getFloat(), TOL);
         }
     }
@@ -82,12 +72,7 @@ class IcarlLossTest {
     @Test
     void stableForLargeLogits() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray loss =
-                    IcarlLoss.loss(
-                            m.create(new float[][] {{200, -200}}),
-                            null,
-                            m.create(new int[] {1}),
-                            0);
+            NDArray loss = IcarlLoss.loss(m.create(new float[][] {{200, -200}}), null, m.create(new int[] {1}), 0);
             assertEquals(200, loss.getFloat(), 1e-3);
         }
     }
@@ -117,8 +102,7 @@ class IcarlLossTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray logits = m.create(new float[][] {{1, -1, 0.5f}});
             NDArray labels = m.create(new int[] {2});
-            assertThrows(
-                    IllegalArgumentException.class, () -> IcarlLoss.loss(logits, null, labels, 2));
+            assertThrows(IllegalArgumentException.class, () -> IcarlLoss.loss(logits, null, labels, 2));
             assertThrows(
                     IllegalArgumentException.class,
                     () -> IcarlLoss.loss(logits, m.create(new float[][] {{2, 0, 1}}), labels, 2));
@@ -129,8 +113,7 @@ class IcarlLossTest {
                     IllegalArgumentException.class,
                     () -> IcarlLoss.loss(logits, m.create(new float[][] {{2, 0}}), labels, -1));
             assertThrows(
-                    IllegalArgumentException.class,
-                    () -> IcarlLoss.loss(logits, null, m.create(new int[] {3}), 0));
+                    IllegalArgumentException.class, () -> IcarlLoss.loss(logits, null, m.create(new int[] {3}), 0));
         }
     }
 
@@ -146,9 +129,11 @@ class IcarlLossTest {
             NDArray loss = IcarlLoss.sigmoidDistillation(student, teacher);
             assertEquals(0, loss.getShape().dimension());
             assertEquals(1.375072, loss.getFloat(), TOL);
-            double expected = (bce(1, sigmoid(2)) + bce(0.5, sigmoid(-1))) / 2 + (bce(-1, sigmoid(0)) + bce(2, sigmoid(1))) / 2;
+            double expected =
+                    (bce(1, sigmoid(2)) + bce(0.5, sigmoid(-1))) / 2 + (bce(-1, sigmoid(0)) + bce(2, sigmoid(1))) / 2;
             assertEquals(expected, loss.getFloat(), TOL);
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> IcarlLoss.sigmoidDistillation(student, m.create(new float[][] {{2, 0, 1}, {0, 0, 0}})));
         }
     }

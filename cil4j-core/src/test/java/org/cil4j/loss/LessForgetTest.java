@@ -60,9 +60,7 @@ class LessForgetTest {
         assertThrows(IllegalArgumentException.class, () -> LessForget.adaptiveLambda(5, 50, 0));
         assertThrows(IllegalArgumentException.class, () -> LessForget.adaptiveLambda(5, -1, 10));
         assertThrows(IllegalArgumentException.class, () -> LessForget.adaptiveLambda(-1, 5, 10));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> LessForget.adaptiveLambda(Double.NaN, 5, 10));
+        assertThrows(IllegalArgumentException.class, () -> LessForget.adaptiveLambda(Double.NaN, 5, 10));
     }
 
     @Test
@@ -70,10 +68,7 @@ class LessForgetTest {
         try (NDManager m = NDManager.newBaseManager()) {
             assertThrows(
                     IllegalArgumentException.class,
-                    () ->
-                            LessForget.loss(
-                                    m.create(new float[][] {{1, 2}}),
-                                    m.create(new float[][] {{1, 2, 3}})));
+                    () -> LessForget.loss(m.create(new float[][] {{1, 2}}), m.create(new float[][] {{1, 2, 3}})));
         }
     }
 }

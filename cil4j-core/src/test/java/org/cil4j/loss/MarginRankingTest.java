@@ -12,20 +12,19 @@ import org.junit.jupiter.api.Test;
 
 class MarginRankingTest {
     private static final double TOL = 1e-5;
-    private static final float[][] SCORES = {
-        {0.6f, 0.1f, 0f, 0.7f, 0.2f, 0.55f}, {0.1f, 0.3f, 0.2f, 0.1f, 0.25f, 0.05f}
+    private static final float[][] SCORES = {{0.6f, 0.1f, 0f, 0.7f, 0.2f, 0.55f}, {0.1f, 0.3f, 0.2f, 0.1f, 0.25f, 0.05f}
     };
 
     @Test
     void reproducesProtocolVector() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray loss =
-                    MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 1}), 3, 0.5, 2);
+            NDArray loss = MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 1}), 3, 0.5, 2);
             assertEquals(0.45, loss.getFloat(), TOL);
             assertEquals(0, loss.getShape().dimension());
             assertEquals(
                     0.45,
-                    MarginRanking.loss(m.create(SCORES), m.create(new int[] {0, 1}), 3).getFloat(),
+                    MarginRanking.loss(m.create(SCORES), m.create(new int[] {0, 1}), 3)
+                            .getFloat(),
                     TOL);
         }
     }
@@ -34,12 +33,10 @@ class MarginRankingTest {
     void newClassSamplesDoNotTakePart() {
         try (NDManager m = NDManager.newBaseManager()) {
             // Sample 1 now has a new-class label: only sample 0's pairs (0.6, 0.45) count.
-            NDArray loss =
-                    MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 4}), 3, 0.5, 2);
+            NDArray loss = MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 4}), 3, 0.5, 2);
             assertEquals(0.525, loss.getFloat(), TOL);
             // K = 1: sample 0 -> 0.6, sample 1 -> 0.45
-            NDArray k1 =
-                    MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 1}), 3, 0.5, 1);
+            NDArray k1 = MarginRanking.loss(m.create(SCORES), m.create(new long[] {0, 1}), 3, 0.5, 1);
             assertEquals(0.525, k1.getFloat(), TOL);
         }
     }
@@ -88,21 +85,11 @@ class MarginRankingTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray scores = m.create(SCORES);
             NDArray labels = m.create(new int[] {0, 1});
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> MarginRanking.loss(scores, labels, 3, 0.5, 4));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> MarginRanking.loss(scores, labels, 3, 0.5, 0));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> MarginRanking.loss(scores, labels, 6, 0.5, 1));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> MarginRanking.loss(scores, labels, -1, 0.5, 1));
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> MarginRanking.loss(scores, labels, 3, Double.NaN, 2));
+            assertThrows(IllegalArgumentException.class, () -> MarginRanking.loss(scores, labels, 3, 0.5, 4));
+            assertThrows(IllegalArgumentException.class, () -> MarginRanking.loss(scores, labels, 3, 0.5, 0));
+            assertThrows(IllegalArgumentException.class, () -> MarginRanking.loss(scores, labels, 6, 0.5, 1));
+            assertThrows(IllegalArgumentException.class, () -> MarginRanking.loss(scores, labels, -1, 0.5, 1));
+            assertThrows(IllegalArgumentException.class, () -> MarginRanking.loss(scores, labels, 3, Double.NaN, 2));
             assertThrows(
                     IllegalArgumentException.class,
                     () -> MarginRanking.loss(scores, m.create(new int[] {0, 6}), 3, 0.5, 2));

@@ -28,13 +28,19 @@ class PodNcaTest {
             // [5, 4, 1] / sqrt(42); their distance is sqrt((0 + 9 + 9) / 42) = sqrt(3/7)
             NDArray old = m.create(new float[] {1, 2}, new Shape(1, 1, 1, 2));
             NDArray now = m.create(new float[] {2, 1}, new Shape(1, 1, 1, 2));
-            assertEquals(Math.sqrt(3.0 / 7), Pod.spatial(List.of(old), List.of(now)).getFloat(), 1e-6);
+            assertEquals(
+                    Math.sqrt(3.0 / 7), Pod.spatial(List.of(old), List.of(now)).getFloat(), 1e-6);
             // the rows are normalized: a scaled map is the same map
-            assertEquals(Math.sqrt(3.0 / 7), Pod.spatial(List.of(old), List.of(now.mul(3))).getFloat(), 1e-6);
+            assertEquals(
+                    Math.sqrt(3.0 / 7),
+                    Pod.spatial(List.of(old), List.of(now.mul(3))).getFloat(),
+                    1e-6);
             // a second stage that did not move: the mean over stages halves the loss
             NDArray same = m.create(new float[] {1, -2, 3, 0.5f, 1, 1, 2, 0}, new Shape(2, 2, 1, 2));
-            assertEquals(Math.sqrt(3.0 / 7) / 2,
-                    Pod.spatial(List.of(old, same), List.of(now, same)).getFloat(), 1e-6);
+            assertEquals(
+                    Math.sqrt(3.0 / 7) / 2,
+                    Pod.spatial(List.of(old, same), List.of(now, same)).getFloat(),
+                    1e-6);
             assertThrows(IllegalArgumentException.class, () -> Pod.spatial(List.of(old), List.of(now, same)));
         }
     }
@@ -76,12 +82,21 @@ class PodNcaTest {
             //   1.2 + log(1 + e^0 + e^-2.4) = 1.9375075 (the true class's term is e^0 = 1)
             // row 2: z = [1.8, 0.2, 0.6], the true class leads: log(1 + e^-1.6 + e^-1.2) = 0.4075235,
             //   the cross-entropy
-            assertEquals((1.9375075 + 0.4075235) / 2, Nca.loss(sims, scale, labels, 0).getFloat(), 1e-6);
-            assertEquals(0.4075235, CrossEntropy.loss(sims.get("1:").mul(2), labels.get("1:")).getFloat(), 1e-6);
+            assertEquals(
+                    (1.9375075 + 0.4075235) / 2,
+                    Nca.loss(sims, scale, labels, 0).getFloat(),
+                    1e-6);
+            assertEquals(
+                    0.4075235,
+                    CrossEntropy.loss(sims.get("1:").mul(2), labels.get("1:")).getFloat(),
+                    1e-6);
             // the paper's margin 0.6 on the true class's logit: z_true = 0.4 - 0.6 = -0.2 in row 1,
             //   shifted [-1.8, 0, -2.4] (1.8 + 0.7375075 = 2.5375075); 1.8 - 0.6 = 1.2 in row 2, still
             //   leading, shifted [0, -1, -0.6] (log(1 + e^-1 + e^-0.6) = 0.6506003)
-            assertEquals((2.5375075 + 0.6506003) / 2, Nca.loss(sims, scale, labels, Nca.PAPER_MARGIN).getFloat(), 1e-6);
+            assertEquals(
+                    (2.5375075 + 0.6506003) / 2,
+                    Nca.loss(sims, scale, labels, Nca.PAPER_MARGIN).getFloat(),
+                    1e-6);
         }
     }
 
@@ -94,7 +109,10 @@ class PodNcaTest {
             NDArray sims = m.create(new float[][] {{0.2f, 0.8f, -0.4f}, {0.9f, 0.1f, 0.3f}});
             NDArray labels = m.create(new long[] {2, 1});
             NDArray scale = m.create(new float[] {3f});
-            assertEquals(Nca.loss(sims, scale, labels, 0).getFloat(), Nca.loss(sims.sub(0.6f), scale, labels, 0).getFloat(), 1e-6);
+            assertEquals(
+                    Nca.loss(sims, scale, labels, 0).getFloat(),
+                    Nca.loss(sims.sub(0.6f), scale, labels, 0).getFloat(),
+                    1e-6);
         }
     }
 }

@@ -82,7 +82,11 @@ class ExemplarMemoryTest {
         assertEquals(1, m.quota(2000));
         CilException e = assertThrows(CilException.class, () -> m.quota(2001));
         assertTrue(e.getMessage().contains("memoryBudget 2000"), e.getMessage());
-        assertEquals(2000, new ExemplarMemory(20, 2000, ExemplarMemory.Selection.RANDOM, 1).report().get("budget"));
+        assertEquals(
+                2000,
+                new ExemplarMemory(20, 2000, ExemplarMemory.Selection.RANDOM, 1)
+                        .report()
+                        .get("budget"));
     }
 
     @Test
@@ -94,7 +98,8 @@ class ExemplarMemoryTest {
             m.add(0, images(0, 50), null, 3);
         }
         assertArrayEquals(firstPixels(a.exemplars(0)), firstPixels(b.exemplars(0)));
-        assertNotEquals(java.util.Arrays.toString(firstPixels(a.exemplars(0))),
+        assertNotEquals(
+                java.util.Arrays.toString(firstPixels(a.exemplars(0))),
                 java.util.Arrays.toString(firstPixels(c.exemplars(0))));
         Map<String, Object> r = a.report();
         assertEquals("random", r.get("selection"));
@@ -131,7 +136,8 @@ class ExemplarMemoryTest {
     void flippingMirrorsEachRow() {
         byte[] px = {1, 2, 3, 4, 5, 6};
         ImageDataset d = new ImageDataset("d", px, new int[] {0}, 1, 2, 3, NAMES);
-        assertArrayEquals(new byte[] {3, 2, 1, 6, 5, 4}, ExemplarMemory.flipped(d).pixels());
+        assertArrayEquals(
+                new byte[] {3, 2, 1, 6, 5, 4}, ExemplarMemory.flipped(d).pixels());
     }
 
     @Test

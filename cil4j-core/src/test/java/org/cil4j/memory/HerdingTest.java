@@ -82,12 +82,8 @@ class HerdingTest {
     void emptyInputAndBadArguments() {
         assertArrayEquals(new int[0], Herding.select(new float[0][], 5));
         assertThrows(IllegalArgumentException.class, () -> Herding.select(PROTOCOL, -1));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> Herding.select(new float[][] {{1, 2}, {1, 2, 3}}, 1));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> Herding.select(new float[][] {{1, Float.NaN}}, 1));
+        assertThrows(IllegalArgumentException.class, () -> Herding.select(new float[][] {{1, 2}, {1, 2, 3}}, 1));
+        assertThrows(IllegalArgumentException.class, () -> Herding.select(new float[][] {{1, Float.NaN}}, 1));
         assertThrows(NullPointerException.class, () -> Herding.select(null, 1));
     }
 }

@@ -20,9 +20,18 @@ class BaselinesEndToEndTest {
     static RunResult run(String method, String setting, String... extra) {
         var tree = ConfigLoader.MAPPER.createObjectNode();
         List<String> sets = new java.util.ArrayList<>(List.of(
-                "data.dataset=fashion-mnist", "method.name=" + method, "scenario.setting=" + setting,
-                "scenario.base=2", "scenario.increment=2", "scenario.trainPerClass=600", "scenario.testPerClass=200",
-                "model.arch=small-cnn", "train.epochs=2", "train.lr=0.02", "train.batchSize=64", "device=cpu"));
+                "data.dataset=fashion-mnist",
+                "method.name=" + method,
+                "scenario.setting=" + setting,
+                "scenario.base=2",
+                "scenario.increment=2",
+                "scenario.trainPerClass=600",
+                "scenario.testPerClass=200",
+                "model.arch=small-cnn",
+                "train.epochs=2",
+                "train.lr=0.02",
+                "train.batchSize=64",
+                "device=cpu"));
         sets.addAll(List.of(extra));
         sets.forEach(s -> ConfigLoader.set(tree, s));
         ExperimentConfig cfg = ConfigLoader.bind(tree, "test");
@@ -41,7 +50,8 @@ class BaselinesEndToEndTest {
         assertTrue(f.get(last, 0) < 10, "fine-tuning has nearly forgotten phase 1: " + f.get(last, 0));
         assertTrue(f.get(last, last) > 90, "and is good on the newest classes: " + f.get(last, last));
         assertTrue(j.get(last, 0) > 50, "joint training keeps phase 1: " + j.get(last, 0));
-        assertTrue(j.averageIncrementalAccuracy() > f.averageIncrementalAccuracy() + 15,
+        assertTrue(
+                j.averageIncrementalAccuracy() > f.averageIncrementalAccuracy() + 15,
                 "joint " + j.averageIncrementalAccuracy() + " vs fine-tuning " + f.averageIncrementalAccuracy());
         assertTrue(f.forgetting() > 60 && j.forgetting() < 40, f.forgetting() + " / " + j.forgetting());
         assertTrue(ft.complete() && ft.summary().primary().equals("cnn"));

@@ -31,25 +31,32 @@ class BicTest {
     void defaultsAreThePapersAndFacils() {
         assertEquals(new Bic.Params(20, 0, "herding", 2.0, 0.1, 200), TestParams.defaults(Bic.Params.class));
         assertEquals(2, TestParams.defaults(Bic.Params.class).heldOut(20), "9:1 of 20 exemplars");
-        assertEquals(3, TestParams.bind(Bic.Params.class, "{\"valFraction\": 0.3}").heldOut(10), "0.3 * 10 is 3, not 2.9999");
+        assertEquals(
+                3,
+                TestParams.bind(Bic.Params.class, "{\"valFraction\": 0.3}").heldOut(10),
+                "0.3 * 10 is 3, not 2.9999");
         try (Method m = Methods.create(MethodConfig.of("bic", null))) {
             assertEquals("bic", m.name());
         }
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"valFraction\": 0}               | valFraction",
-        "{\"valFraction\": 1}               | valFraction",
-        "{\"biasEpochs\": 0}                | biasEpochs",
-        "{\"temperature\": -1}              | temperature",
-        "{\"memoryPerClass\": 0}            | memoryPerClass",
-        "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
-        "{\"alpha\": 1}                     | alpha",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"valFraction\": 0}               | valFraction",
+                "{\"valFraction\": 1}               | valFraction",
+                "{\"biasEpochs\": 0}                | biasEpochs",
+                "{\"temperature\": -1}              | temperature",
+                "{\"memoryPerClass\": 0}            | memoryPerClass",
+                "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
+                "{\"alpha\": 1}                     | alpha",
+            })
     void badParametersFailNamingTheOption(String params, String option) {
-        CilException e = assertThrows(CilException.class,
-                () -> Methods.create(MethodConfig.of("bic", new ObjectMapper().readTree(params))).close());
+        CilException e = assertThrows(
+                CilException.class,
+                () -> Methods.create(MethodConfig.of("bic", new ObjectMapper().readTree(params)))
+                        .close());
         assertTrue(e.getMessage().contains(option), e.getMessage());
     }
 
@@ -75,7 +82,8 @@ class BicTest {
     void foldingTheLayerIntoTheHeadGivesTheCorrectedLogits() {
         Engines.start("cpu", 0);
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(2);
             net.addHead(3);
             NDArray x = root.randomNormal(new Shape(4, 1, 16, 16));
@@ -87,7 +95,11 @@ class BicTest {
             Bic.fold(net, 1, 0.7f, -0.4f);
             assertArrayEquals(expected, net.logits(f).toFloatArray(), 1e-5f);
             assertArrayEquals(oldHead, net.headWeight(0).toFloatArray(), 0f, "the old head is not touched");
-            assertEquals(4, net.params().params().keySet().stream().filter(n -> n.startsWith("head.")).count());
+            assertEquals(
+                    4,
+                    net.params().params().keySet().stream()
+                            .filter(n -> n.startsWith("head."))
+                            .count());
         }
     }
 

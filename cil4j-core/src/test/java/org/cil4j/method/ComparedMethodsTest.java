@@ -46,24 +46,27 @@ class ComparedMethodsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "replay | {\"memoryPerClass\": 0}                     | memoryPerClass",
-        "replay | {\"memoryBudget\": -5}                      | memoryBudget",
-        "replay | {\"selection\": \"best\"}                   | selection",
-        "replay | {\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
-        "wa     | {\"memoryPerClass\": 0}                     | memoryPerClass",
-        "wa     | {\"temperature\": 0}                        | temperature",
-        "wa     | {\"lambda\": 1}                             | lambda",
-        "ewc    | {\"lamb\": -1}                              | lamb",
-        "ewc    | {\"alpha\": 1.5}                            | alpha",
-        "ewc    | {\"alpha\": -1}                             | alpha",
-        "ewc    | {\"sampling\": \"multinomial\"}             | sampling",
-        "mas    | {\"lamb\": \"NaN\"}                         | lamb",
-        "mas    | {\"alpha\": 2}                              | alpha",
-        "mas    | {\"sampling\": \"true\"}                    | sampling",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "replay | {\"memoryPerClass\": 0}                     | memoryPerClass",
+                "replay | {\"memoryBudget\": -5}                      | memoryBudget",
+                "replay | {\"selection\": \"best\"}                   | selection",
+                "replay | {\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
+                "wa     | {\"memoryPerClass\": 0}                     | memoryPerClass",
+                "wa     | {\"temperature\": 0}                        | temperature",
+                "wa     | {\"lambda\": 1}                             | lambda",
+                "ewc    | {\"lamb\": -1}                              | lamb",
+                "ewc    | {\"alpha\": 1.5}                            | alpha",
+                "ewc    | {\"alpha\": -1}                             | alpha",
+                "ewc    | {\"sampling\": \"multinomial\"}             | sampling",
+                "mas    | {\"lamb\": \"NaN\"}                         | lamb",
+                "mas    | {\"alpha\": 2}                              | alpha",
+                "mas    | {\"sampling\": \"true\"}                    | sampling",
+            })
     void badParametersFailNamingTheOption(String method, String params, String option) {
-        CilException e = assertThrows(CilException.class, () -> create(method, params).close());
+        CilException e =
+                assertThrows(CilException.class, () -> create(method, params).close());
         assertTrue(e.getMessage().contains(option), e.getMessage());
     }
 
@@ -86,7 +89,8 @@ class ComparedMethodsTest {
     void waScalesTheNewestHeadsRowsToTheOldRowsMeanNormAndLeavesTheRest() {
         Engines.start("cpu", 0);
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(2);
             net.addHead(1);
             net.addHead(2);
@@ -103,14 +107,18 @@ class ComparedMethodsTest {
             assertEquals(8f / 3, w[d], 1e-6f);
             assertEquals(0f, w[1], 0f);
             assertArrayEquals(oldBefore, net.headWeight(0).toFloatArray(), 0f, "old heads unchanged");
-            assertArrayEquals(biasBefore, net.params().params().get("head.2.bias").toFloatArray(), 0f,
+            assertArrayEquals(
+                    biasBefore,
+                    net.params().params().get("head.2.bias").toFloatArray(),
+                    0f,
                     "PyCIL scales the weights, not the biases");
             Wa.align(net, 2);
-            assertEquals(4f / 3, net.headWeight(2).toFloatArray()[0], 1e-6f, "aligning twice (PyCIL does) changes nothing");
+            assertEquals(
+                    4f / 3, net.headWeight(2).toFloatArray()[0], 1e-6f, "aligning twice (PyCIL does) changes nothing");
         }
     }
 
-    /** Sets each row of a head to {@code norm} times the first unit vector. */
+    /** Sets row {@code r} of a head to {@code norms[r]} times the first unit vector. */
     private static void setRows(NDArray head, int d, float... norms) {
         float[] flat = new float[norms.length * d];
         for (int r = 0; r < norms.length; r++) {

@@ -33,8 +33,10 @@ class DerTest {
             // 2 old classes, 2 new: labels 0 and 1 are old (auxiliary class 0), 2 and 3 the new
             // ones (auxiliary classes 1 and 2)
             NDArray logits = m.create(new float[][] {
-                {2f, 0.5f, -1f, 0.3f}, {0.1f, 1.2f, 0.4f, -0.6f}, {-0.5f, 0.2f, 1.5f, 0.7f}, {0.3f, -0.2f, 0.9f, 2.1f}});
-            NDArray aux = m.create(new float[][] {{1f, -0.5f, 0.2f}, {0.3f, 0.8f, -1.1f}, {-0.4f, 0.6f, 0.1f}, {0.2f, 0f, 1.3f}});
+                {2f, 0.5f, -1f, 0.3f}, {0.1f, 1.2f, 0.4f, -0.6f}, {-0.5f, 0.2f, 1.5f, 0.7f}, {0.3f, -0.2f, 0.9f, 2.1f}
+            });
+            NDArray aux = m.create(
+                    new float[][] {{1f, -0.5f, 0.2f}, {0.3f, 0.8f, -1.1f}, {-0.4f, 0.6f, 0.1f}, {0.2f, 0f, 1.3f}});
             NDArray labels = m.create(new long[] {0, 1, 2, 3});
             StepLoss loss = Der.loss(logits, CrossEntropy.loss(logits, labels), aux, labels, 2);
             // mean of -log softmax(row)[target]: logits with targets 0, 1, 2, 3 give 0.527509;
@@ -43,7 +45,8 @@ class DerTest {
             assertEquals(0.682759, loss.terms().get("aux").getFloat(), 1e-5);
             assertEquals(1.210268, loss.total().getFloat(), 1e-5);
             // the same batch with 3 old classes (auxiliary targets 0, 0, 0, 1) needs 2 auxiliary outputs
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> Der.loss(logits, CrossEntropy.loss(logits, labels), aux, labels, 3));
         }
     }
@@ -57,16 +60,20 @@ class DerTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"memoryPerClass\": 0}                        | memoryPerClass",
-        "{\"memoryBudget\": -1}                         | memoryBudget",
-        "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
-        "{\"selection\": \"best\"}                      | selection",
-        "{\"auxWeight\": 1}                             | auxWeight",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"memoryPerClass\": 0}                        | memoryPerClass",
+                "{\"memoryBudget\": -1}                         | memoryBudget",
+                "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
+                "{\"selection\": \"best\"}                      | selection",
+                "{\"auxWeight\": 1}                             | auxWeight",
+            })
     void badParametersFailNamingTheOption(String params, String option) {
-        CilException e = assertThrows(CilException.class,
-                () -> Methods.create(MethodConfig.of("der", new ObjectMapper().readTree(params))).close());
+        CilException e = assertThrows(
+                CilException.class,
+                () -> Methods.create(MethodConfig.of("der", new ObjectMapper().readTree(params)))
+                        .close());
         assertTrue(e.getMessage().contains(option), e.getMessage());
     }
 
@@ -93,10 +100,13 @@ class DerTest {
         assertTrue(der.complete());
         double ftFirst = ft.cnn().get(2, 0);
         double derFirst = der.cnn().get(2, 0);
-        assertTrue(derFirst > ftFirst + 10, "first classes after the last phase: DER " + derFirst + ", fine-tuning "
-                + ftFirst);
-        assertTrue(der.cnn().accuracyAfter(2) > ft.cnn().accuracyAfter(2) + 10,
-                "all classes: DER " + der.cnn().accuracyAfter(2) + ", fine-tuning " + ft.cnn().accuracyAfter(2));
+        assertTrue(
+                derFirst > ftFirst + 10,
+                "first classes after the last phase: DER " + derFirst + ", fine-tuning " + ftFirst);
+        assertTrue(
+                der.cnn().accuracyAfter(2) > ft.cnn().accuracyAfter(2) + 10,
+                "all classes: DER " + der.cnn().accuracyAfter(2) + ", fine-tuning "
+                        + ft.cnn().accuracyAfter(2));
         assertEquals(120, der.phases().get(2).memory().get("samples"), "20 exemplars for each of 6 classes");
         double[] norms = der.phases().get(2).norms().weight();
         double old = (norms[0] + norms[1] + norms[2] + norms[3]) / 4;

@@ -25,7 +25,10 @@ class DerppTest {
     void defaultsAreMammothsForFiveTasksOfTwoClasses() throws Exception {
         assertEquals(new Derpp.Params(20, 0, 0.1, 0.5), TestParams.defaults(Derpp.Params.class));
         assertEquals(200, TestParams.defaults(Derpp.Params.class).capacity(10), "20 per class of the scenario");
-        assertEquals(400, TestParams.bind(Derpp.Params.class, "{\"memoryBudget\": 400}").capacity(10), "a budget is the buffer's size");
+        assertEquals(
+                400,
+                TestParams.bind(Derpp.Params.class, "{\"memoryBudget\": 400}").capacity(10),
+                "a budget is the buffer's size");
         try (Method m = Methods.create(MethodConfig.of("der++", new ObjectMapper().readTree("{\"alpha\": 0}")))) {
             assertEquals("der++", m.name());
             assertEquals("cross-entropy", m.baseRecipe(), "its first phase is fine-tuning's, so it can be shared");
@@ -33,18 +36,22 @@ class DerppTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"alpha\": -0.1}                  | alpha",
-        "{\"beta\": \"Infinity\"}           | beta",
-        "{\"beta\": \"NaN\"}                | beta",
-        "{\"memoryPerClass\": 0}            | memoryPerClass",
-        "{\"memoryBudget\": -1}             | memoryBudget",
-        "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
-        "{\"minibatch\": 32}                | minibatch",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"alpha\": -0.1}                  | alpha",
+                "{\"beta\": \"Infinity\"}           | beta",
+                "{\"beta\": \"NaN\"}                | beta",
+                "{\"memoryPerClass\": 0}            | memoryPerClass",
+                "{\"memoryBudget\": -1}             | memoryBudget",
+                "{\"memoryPerClass\": 5, \"memoryBudget\": 100} | memoryBudget",
+                "{\"minibatch\": 32}                | minibatch",
+            })
     void badParametersFailNamingTheOption(String params, String option) {
-        CilException e = assertThrows(CilException.class,
-                () -> Methods.create(MethodConfig.of("der++", new ObjectMapper().readTree(params))).close());
+        CilException e = assertThrows(
+                CilException.class,
+                () -> Methods.create(MethodConfig.of("der++", new ObjectMapper().readTree(params)))
+                        .close());
         assertTrue(e.getMessage().contains(option), e.getMessage());
     }
 
@@ -57,7 +64,8 @@ class DerppTest {
             NDArray replayed = m.create(new float[][] {{1f, 2f, 3f}, {0f, 1f, -1f}});
             NDArray stored = m.create(new float[][] {{0.5f, 2.5f, 0f}, {1f, 0f, 0f}});
             NDArray mask = m.create(new float[][] {{1f, 1f, 0f}, {1f, 1f, 1f}});
-            StepLoss loss = Derpp.loss(logits, ce, replayed, stored, mask, m.create(1.2f), new Derpp.Params(20, 0, 0.2, 0.5));
+            StepLoss loss =
+                    Derpp.loss(logits, ce, replayed, stored, mask, m.create(1.2f), new Derpp.Params(20, 0, 0.2, 0.5));
             // MSE over the 5 stored columns: (0.25 + 0.25 + 1 + 1 + 1) / 5 = 0.7, the padded 3 - 0 left out
             assertEquals(Math.log(2), loss.terms().get("ce").getFloat(), 1e-6);
             assertEquals(0.2 * 0.7, loss.terms().get("mse_buffer").getFloat(), 1e-6);

@@ -34,7 +34,8 @@ class DrParamsTest {
         assertFalse(r.distillation());
         assertTrue(r.retrospection());
         assertTrue(r.hardLabels());
-        ObjectNode o = JsonNodeFactory.instance.objectNode().put("retrospection", true).put("hardLabels", true);
+        ObjectNode o =
+                JsonNodeFactory.instance.objectNode().put("retrospection", true).put("hardLabels", true);
         DrParams both = params("dr-d", o);
         assertTrue(both.retrospection());
         assertTrue(both.hardLabels());
@@ -49,10 +50,14 @@ class DrParamsTest {
         assertThrows(CilException.class, () -> params("dr", f.objectNode().put("temperature", 0.0)));
         assertThrows(CilException.class, () -> params("dr", f.objectNode().put("weight", Double.NaN)));
         assertThrows(CilException.class, () -> params("dr-r", f.objectNode().put("hardLabels", false)));
-        CilException regime = assertThrows(CilException.class, () -> params("dr", f.objectNode().put("lrRegime", "caffe")));
+        CilException regime = assertThrows(
+                CilException.class, () -> params("dr", f.objectNode().put("lrRegime", "caffe")));
         assertTrue(regime.getMessage().contains("lrRegime"), regime.getMessage());
-        assertEquals(DrParams.RELEASE, params("dr", f.objectNode().put("lrRegime", "release")).lrRegime());
-        CilException e = assertThrows(CilException.class, () -> params("dr", f.objectNode().put("reserved", 5)));
+        assertEquals(
+                DrParams.RELEASE,
+                params("dr", f.objectNode().put("lrRegime", "release")).lrRegime());
+        CilException e = assertThrows(
+                CilException.class, () -> params("dr", f.objectNode().put("reserved", 5)));
         assertTrue(e.getMessage().contains("reserved"), e.getMessage());
     }
 }

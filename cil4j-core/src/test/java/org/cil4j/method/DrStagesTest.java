@@ -81,7 +81,8 @@ class DrStagesTest {
         };
         var params = JsonNodeFactory.instance.objectNode().put("lrRegime", lrRegime);
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root);
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root);
                 Dr dr = (Dr) Methods.create(MethodConfig.of("dr-dr", params))) {
             Trainer trainer = new Trainer(root, Normalization.of(all), 0.9, 1, TrainListener.NONE);
             net.addHead(2);
@@ -102,11 +103,17 @@ class DrStagesTest {
         assertEquals("expert", expert.name());
         assertEquals("train", target.name());
         for (Caught c : st) {
-            assertTrue(c.rates().keySet().stream().anyMatch(k -> k.startsWith("backbone.")), c.rates().toString());
-            c.rates().forEach((k, lr) -> assertEquals(k.startsWith("head.1.") ? LR : LR / 10, lr, 1e-12, c.name() + " " + k));
+            assertTrue(
+                    c.rates().keySet().stream().anyMatch(k -> k.startsWith("backbone.")),
+                    c.rates().toString());
+            c.rates()
+                    .forEach((k, lr) ->
+                            assertEquals(k.startsWith("head.1.") ? LR : LR / 10, lr, 1e-12, c.name() + " " + k));
         }
         // the expert leaves the old head alone; the target distills it, at the backbone's rate
-        assertTrue(expert.rates().keySet().stream().noneMatch(k -> k.startsWith("head.0.")), expert.rates().toString());
+        assertTrue(
+                expert.rates().keySet().stream().noneMatch(k -> k.startsWith("head.0.")),
+                expert.rates().toString());
         assertTrue(target.rates().containsKey("head.0.weight"), target.rates().toString());
         assertTrue(target.rates().containsKey("head.1.weight"), target.rates().toString());
     }

@@ -46,14 +46,17 @@ class DrTest {
      */
     @Test
     void retrospectionWithHerdingKeepsItsBudget() {
-        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                .put("reservedPerClass", 2).put("reservedSelection", "herding");
+        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("reservedPerClass", 2)
+                .put("reservedSelection", "herding");
         RunResult r = MultiTaskRuns.run("dr-r", params);
         int last = r.taskAware().phases() - 1;
         Map<String, Object> mem = r.phases().get(last).memory();
         assertEquals(12, ((Number) mem.get("reservedSamples")).intValue(), mem.toString());
         assertEquals("herding", mem.get("reservedSelection"));
-        assertTrue(r.taskAware().get(last, last) > 85, "new task " + r.taskAware().get(last, last));
+        assertTrue(
+                r.taskAware().get(last, last) > 85, "new task " + r.taskAware().get(last, last));
     }
 
     /**
@@ -62,11 +65,15 @@ class DrTest {
      */
     @Test
     void withoutDistillationAndRetrospectionIsLwf() {
-        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                .put("distillation", false).put("retrospection", false);
+        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("distillation", false)
+                .put("retrospection", false);
         RunResult dr = MultiTaskRuns.run("dr", params);
         RunResult lwf = MultiTaskRuns.cached("lwf");
         assertEquals(lwf.taskAware(), dr.taskAware());
-        assertTrue(dr.phases().get(2).memory().isEmpty(), dr.phases().get(2).memory().toString());
+        assertTrue(
+                dr.phases().get(2).memory().isEmpty(),
+                dr.phases().get(2).memory().toString());
     }
 }

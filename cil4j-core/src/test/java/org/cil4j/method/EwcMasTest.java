@@ -22,7 +22,9 @@ class EwcMasTest {
         double old = MultiTaskRuns.oldTasksAtEnd(r);
         double ftOld = MultiTaskRuns.oldTasksAtEnd(ft);
         assertTrue(old > ftOld + 2, "old tasks after the last phase: " + method + " " + old + " vs finetune " + ftOld);
-        assertTrue(r.taskAware().get(last, last) > 60, "the newest task is learned: " + r.taskAware().get(last, last));
+        assertTrue(
+                r.taskAware().get(last, last) > 60,
+                "the newest task is learned: " + r.taskAware().get(last, last));
         assertTrue(r.phases().get(last).memory().isEmpty(), method + " stores no samples");
     }
 }

@@ -15,6 +15,7 @@ class HeadDistillationTest {
 
     /** The PROTOCOLS.md distillation vectors as one head of three classes. */
     private static final float[][] TEACHER = {{2f, 0.5f, -1f}, {0.1f, 0.2f, 0.3f}};
+
     private static final float[][] STUDENT = {{1.5f, 1f, -0.5f}, {0f, 0.5f, -0.2f}};
 
     @Test
@@ -26,7 +27,11 @@ class HeadDistillationTest {
             NDArray teacher = m.create(TEACHER);
             NDArray kd = HeadDistillation.oldHeads(student, teacher, List.of(3, 2), 1, true, 2);
             assertEquals(0.088959, kd.getFloat(), TOL);
-            assertEquals(0.088959, HeadDistillation.oldHeads(student, teacher, List.of(3, 2), 1, false, 2).getFloat(), TOL);
+            assertEquals(
+                    0.088959,
+                    HeadDistillation.oldHeads(student, teacher, List.of(3, 2), 1, false, 2)
+                            .getFloat(),
+                    TOL);
         }
     }
 
@@ -40,9 +45,14 @@ class HeadDistillationTest {
             NDArray student = s.concat(s.add(5f), 1);
             NDArray teacher = t.concat(t.sub(3f), 1);
             List<Integer> heads = List.of(3, 3, 4);
-            assertEquals(2 * 0.088959, HeadDistillation.oldHeads(student, teacher, heads, 2, true, 2).getFloat(), TOL);
+            assertEquals(
+                    2 * 0.088959,
+                    HeadDistillation.oldHeads(student, teacher, heads, 2, true, 2)
+                            .getFloat(),
+                    TOL);
             // In the multi-class setting the six old classes form one distribution: another number.
-            float joint = HeadDistillation.oldHeads(student, teacher, heads, 2, false, 2).getFloat();
+            float joint = HeadDistillation.oldHeads(student, teacher, heads, 2, false, 2)
+                    .getFloat();
             assertEquals(Distillation.kd(student, teacher, 2).getFloat(), joint, TOL);
             assertNotEquals(2 * 0.088959, joint, 1e-3);
         }
@@ -54,7 +64,8 @@ class HeadDistillationTest {
             NDArray junk = m.create(new float[][] {{7f}, {-7f}});
             NDArray student = junk.concat(m.create(STUDENT), 1);
             NDArray teacher = junk.neg().concat(m.create(TEACHER), 1);
-            assertEquals(0.088959, HeadDistillation.head(student, teacher, 1, 3, 2).getFloat(), TOL);
+            assertEquals(
+                    0.088959, HeadDistillation.head(student, teacher, 1, 3, 2).getFloat(), TOL);
         }
     }
 

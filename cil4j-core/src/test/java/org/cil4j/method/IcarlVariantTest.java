@@ -79,12 +79,20 @@ class IcarlVariantTest {
         assertEquals("cross-entropy", icarl.baseRecipe());
         Icarl lwfMc = (Icarl) Methods.create(MethodConfig.of("lwf-mc", null));
         assertEquals(IcarlVariant.PAPER, lwfMc.variant(), "without exemplars only the paper's loss keeps old classes");
-        var facil = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("variant", "facil");
-        assertEquals("cross-entropy", Methods.create(MethodConfig.of("lwf-mc", facil)).baseRecipe());
-        var bad = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("variant", "hybrid");
+        var facil = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("variant", "facil");
+        assertEquals(
+                "cross-entropy",
+                Methods.create(MethodConfig.of("lwf-mc", facil)).baseRecipe());
+        var bad = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("variant", "hybrid");
         CilException e = assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("icarl", bad)));
         assertTrue(e.getMessage().contains("variant must be"), e.getMessage());
-        var old = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("baseLoss", "cross-entropy");
+        var old = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("baseLoss", "cross-entropy");
         e = assertThrows(CilException.class, () -> Methods.create(MethodConfig.of("lwf-mc", old)));
         assertTrue(e.getMessage().contains("baseLoss") && e.getMessage().contains("variant"), e.getMessage());
     }

@@ -53,8 +53,10 @@ class LucirTest {
     }
 
     private static Lucir.Params params(boolean lessForget, boolean balancedFinetune) {
-        return TestParams.bind(Lucir.Params.class, "{\"memoryPerClass\": 4, \"lessForget\": " + lessForget
-                + ", \"balancedFinetune\": " + balancedFinetune + "}");
+        return TestParams.bind(
+                Lucir.Params.class,
+                "{\"memoryPerClass\": 4, \"lessForget\": " + lessForget + ", \"balancedFinetune\": " + balancedFinetune
+                        + "}");
     }
 
     /** What a test does in the incremental phase. */
@@ -69,15 +71,16 @@ class LucirTest {
     private static void inIncrementalPhase(Lucir.Params params, IncrementalPhase body) {
         ImageDataset train = data();
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, SIDE, 3, root);
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, SIDE, 3, root);
                 Lucir lucir = new Lucir(params)) {
             List<EpochRecord> log = new ArrayList<>();
             body.run(lucir, net, afterBasePhase(lucir, net, train, root, log), log);
         }
     }
 
-    private static PhaseContext afterBasePhase(Lucir lucir, IncrementalNet net, ImageDataset train, NDManager root,
-            List<EpochRecord> log) {
+    private static PhaseContext afterBasePhase(
+            Lucir lucir, IncrementalNet net, ImageDataset train, NDManager root, List<EpochRecord> log) {
         Scenario scenario = new Scenario(new int[] {0, 1, 2, 3}, new int[] {2, 2}, false, train.classNames());
         TrainConfig recipe = TrainConfig.of(2, 8, 0.05, null, null, null, null, Augment.NONE, 16);
         Trainer trainer = new Trainer(root, Normalization.of(train), 0.9, 3, TrainListener.NONE);
@@ -96,7 +99,8 @@ class LucirTest {
             float[] head0 = net.headWeight(0).toFloatArray();
             float[] backbone = net.params().params().get("backbone.fc.weight").toFloatArray();
             float[] head1Random = net.headWeight(1).toFloatArray();
-            int paramArrays = ((BaseNDManager) net.params().manager()).getManagedArrays().size();
+            int paramArrays =
+                    ((BaseNDManager) net.params().manager()).getManagedArrays().size();
             Lucir.imprint(inc);
             float[] imprinted = net.headWeight(1).toFloatArray();
             double oldNorm = (norm(head0, 0, 256) + norm(head0, 256, 512)) / 2;
@@ -105,13 +109,19 @@ class LucirTest {
             lucir.train(inc);
 
             assertArrayEquals(head0, net.headWeight(0).toFloatArray(), 0f, "old-class weights must not move");
-            assertFalse(Arrays.equals(backbone, net.params().params().get("backbone.fc.weight").toFloatArray()),
+            assertFalse(
+                    Arrays.equals(
+                            backbone,
+                            net.params().params().get("backbone.fc.weight").toFloatArray()),
                     "the backbone trains");
             assertFalse(Arrays.equals(head1Random, net.headWeight(1).toFloatArray()), "the new head trains");
-            assertEquals(paramArrays, ((BaseNDManager) net.params().manager()).getManagedArrays().size(),
+            assertEquals(
+                    paramArrays,
+                    ((BaseNDManager) net.params().manager()).getManagedArrays().size(),
                     "training steps must not leave arrays in the parameters' manager");
             EpochRecord last = log.get(log.size() - 1);
-            assertTrue(last.losses().containsKey("less_forget") && last.losses().containsKey("margin_ranking"),
+            assertTrue(
+                    last.losses().containsKey("less_forget") && last.losses().containsKey("margin_ranking"),
                     "all loss terms are logged: " + last.losses());
             assertFalse(last.losses().containsKey("distillation"), "the scores are distilled only without less-forget");
 
@@ -128,8 +138,11 @@ class LucirTest {
             lucir.train(inc);
             assertFalse(Arrays.equals(head0, net.headWeight(0).toFloatArray()), "the old-class weights train (CN row)");
             EpochRecord last = log.get(log.size() - 1);
-            assertEquals(Set.of("ce", "distillation", "margin_ranking"), last.losses().keySet());
-            assertTrue(last.losses().get("distillation") > 0, "the scores drift from the old model's: " + last.losses());
+            assertEquals(
+                    Set.of("ce", "distillation", "margin_ranking"),
+                    last.losses().keySet());
+            assertTrue(
+                    last.losses().get("distillation") > 0, "the scores drift from the old model's: " + last.losses());
         });
     }
 
@@ -150,11 +163,15 @@ class LucirTest {
             // the released code's 20 epochs at 0.01, times 0.1 after 10: here 2 epochs, after 1
             assertEquals(0.01, ft.get(0).lr(), 1e-12);
             assertEquals(0.001, ft.get(1).lr(), 1e-12);
-            assertEquals(Set.of("ce", "margin_ranking"), ft.get(0).losses().keySet(), "the margin ranking loss is kept");
+            assertEquals(
+                    Set.of("ce", "margin_ranking"), ft.get(0).losses().keySet(), "the margin ranking loss is kept");
             assertFalse(Arrays.equals(head0, net.headWeight(0).toFloatArray()), "old-class weights train");
             assertFalse(Arrays.equals(head1, net.headWeight(1).toFloatArray()), "new-class weights train");
             assertEquals(sigma, net.sigma().getFloat(), 0f, "sigma stays as training left it");
-            assertArrayEquals(backbone, net.params().params().get("backbone.fc.weight").toFloatArray(), 0f,
+            assertArrayEquals(
+                    backbone,
+                    net.params().params().get("backbone.fc.weight").toFloatArray(),
+                    0f,
                     "the backbone stays frozen");
         });
     }
@@ -168,8 +185,9 @@ class LucirTest {
         assertEquals(List.of(), one.finetuneMilestones());
         Lucir.Params none = TestParams.bind(Lucir.Params.class, "{\"finetuneEpochs\": 2, \"finetuneMilestones\": []}");
         assertEquals(List.of(), none.finetuneMilestones());
-        CilException e = assertThrows(CilException.class, () -> TestParams.bind(Lucir.Params.class,
-                "{\"finetuneEpochs\": 2, \"finetuneMilestones\": [0]}"));
+        CilException e = assertThrows(
+                CilException.class,
+                () -> TestParams.bind(Lucir.Params.class, "{\"finetuneEpochs\": 2, \"finetuneMilestones\": [0]}"));
         assertTrue(e.getMessage().contains("finetuneMilestones"), e.getMessage());
     }
 
@@ -187,22 +205,35 @@ class LucirTest {
         Scenario scenario = new Scenario(new int[] {0, 1, 2, 3}, new int[] {2, 2}, false, train.classNames());
         TrainConfig recipe = TrainConfig.of(1, 8, 0.05, null, null, null, null, Augment.NONE, 16);
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet linear = IncrementalNet.create(new ModelConfig("small-cnn", false, "linear"), 1, SIDE, 3, root);
-                IncrementalNet relu = IncrementalNet.create(new ModelConfig("small-cnn", true, "cosine"), 1, SIDE, 3, root)) {
+                IncrementalNet linear =
+                        IncrementalNet.create(new ModelConfig("small-cnn", false, "linear"), 1, SIDE, 3, root);
+                IncrementalNet relu =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "cosine"), 1, SIDE, 3, root)) {
             Trainer trainer = new Trainer(root, Normalization.of(train), 0.9, 3, TrainListener.NONE);
             linear.addHead(2);
             relu.addHead(2);
-            CilException a = assertThrows(CilException.class, () -> new Lucir(params(true))
-                    .train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>())));
+            CilException a = assertThrows(
+                    CilException.class,
+                    () -> new Lucir(params(true))
+                            .train(new PhaseContext(
+                                    0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(a.getMessage().contains("model.classifier"), a.getMessage());
-            CilException b = assertThrows(CilException.class, () -> new Lucir(params(true))
-                    .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
+            CilException b = assertThrows(
+                    CilException.class,
+                    () -> new Lucir(params(true))
+                            .train(new PhaseContext(
+                                    0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(b.getMessage().contains("model.lastRelu"), b.getMessage());
             // the ablation without cosine normalization takes the linear model, and refuses the cosine one
-            Lucir.Params noCn = TestParams.bind(Lucir.Params.class, "{\"cosineNormalization\": false, \"memoryPerClass\": 4}");
-            new Lucir(noCn).train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
-            CilException c = assertThrows(CilException.class, () -> new Lucir(noCn)
-                    .train(new PhaseContext(0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
+            Lucir.Params noCn =
+                    TestParams.bind(Lucir.Params.class, "{\"cosineNormalization\": false, \"memoryPerClass\": 4}");
+            new Lucir(noCn)
+                    .train(new PhaseContext(0, scenario, linear, train, recipe, trainer, root, 3, new ArrayList<>()));
+            CilException c = assertThrows(
+                    CilException.class,
+                    () -> new Lucir(noCn)
+                            .train(new PhaseContext(
+                                    0, scenario, relu, train, recipe, trainer, root, 3, new ArrayList<>())));
             assertTrue(c.getMessage().contains("model.classifier = linear"), c.getMessage());
         }
     }

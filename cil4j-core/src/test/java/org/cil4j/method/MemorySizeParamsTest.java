@@ -20,9 +20,11 @@ class MemorySizeParamsTest {
     @ParameterizedTest
     @ValueSource(strings = {"icarl", "lucir", "replay", "wa", "bic", "der++", "podnet"})
     void bothSizesAreRefusedNamingBoth(String method) throws Exception {
-        CilException e = assertThrows(CilException.class,
+        CilException e = assertThrows(
+                CilException.class,
                 () -> Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 2000}")));
-        assertTrue(e.getMessage().contains("memoryPerClass") && e.getMessage().contains("memoryBudget"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("memoryPerClass") && e.getMessage().contains("memoryBudget"), e.getMessage());
     }
 
     @ParameterizedTest
@@ -30,7 +32,8 @@ class MemorySizeParamsTest {
     void eitherSizeAloneIsTaken(String method) throws Exception {
         Methods.create(cfg(method, "{\"memoryBudget\": 2000}")).close();
         Methods.create(cfg(method, "{\"memoryPerClass\": 10}")).close();
-        Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 0}")).close();
+        Methods.create(cfg(method, "{\"memoryPerClass\": 10, \"memoryBudget\": 0}"))
+                .close();
         assertEquals(20, TestParams.defaults(Icarl.Params.class).memoryPerClass(), "the default");
     }
 }

@@ -48,9 +48,15 @@ class MultiClassMethodsTest {
             throw new IllegalStateException(e);
         }
         long t0 = System.nanoTime();
-        RunResult r = new Experiment(ConfigLoader.bind(tree, "test")).dataSource(c -> data).run();
-        System.out.printf("%s: CNN %s NME %s (%.1f s)%n", method, Arrays.deepToString(r.cnn().accuracy()),
-                r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()), (System.nanoTime() - t0) / 1e9);
+        RunResult r = new Experiment(ConfigLoader.bind(tree, "test"))
+                .dataSource(c -> data)
+                .run();
+        System.out.printf(
+                "%s: CNN %s NME %s (%.1f s)%n",
+                method,
+                Arrays.deepToString(r.cnn().accuracy()),
+                r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()),
+                (System.nanoTime() - t0) / 1e9);
         return r;
     }
 
@@ -68,12 +74,17 @@ class MultiClassMethodsTest {
         double ft = firstPhaseAtEnd(finetune.cnn());
         double nme = firstPhaseAtEnd(r.nme());
         assertTrue(nme > ft + 10, "iCaRL NME on phase 0 after the last phase " + nme + " vs fine-tuning " + ft);
-        assertTrue(r.nme().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
-                "iCaRL overall " + r.nme().accuracyAfter(2) + " vs fine-tuning " + finetune.cnn().accuracyAfter(2));
+        assertTrue(
+                r.nme().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+                "iCaRL overall " + r.nme().accuracyAfter(2) + " vs fine-tuning "
+                        + finetune.cnn().accuracyAfter(2));
         Map<String, Object> mem = r.phases().get(2).memory();
         assertEquals(120, mem.get("samples"), "20 exemplars for each of 6 classes");
         assertEquals(20L * 6 * (28 * 28 + 4), ((Number) mem.get("bytes")).longValue());
-        assertTrue(r.cnn().get(2, 2) > 50, "the network's own output predicts the newest classes: " + r.cnn().get(2, 2));
+        assertTrue(
+                r.cnn().get(2, 2) > 50,
+                "the network's own output predicts the newest classes: "
+                        + r.cnn().get(2, 2));
     }
 
     /** FACIL's loss, PyCIL's memory: a total of 100 exemplars, floor(100 / seen) per class. */
@@ -82,9 +93,13 @@ class MultiClassMethodsTest {
         RunResult r = run("icarl", "{\"variant\": \"facil\", \"memoryBudget\": 100}", false);
         assertTrue(r.complete());
         assertArrayEquals(new int[] {50, 50}, (int[]) r.phases().get(0).memory().get("samplesPerClass"));
-        assertArrayEquals(new int[] {16, 16, 16, 16, 16, 16}, (int[]) r.phases().get(2).memory().get("samplesPerClass"));
+        assertArrayEquals(new int[] {16, 16, 16, 16, 16, 16}, (int[])
+                r.phases().get(2).memory().get("samplesPerClass"));
         assertEquals(100, r.phases().get(2).memory().get("budget"));
-        assertTrue(r.cnn().get(2, 2) > 50, "the network's own output predicts the newest classes: " + r.cnn().get(2, 2));
+        assertTrue(
+                r.cnn().get(2, 2) > 50,
+                "the network's own output predicts the newest classes: "
+                        + r.cnn().get(2, 2));
         assertTrue(firstPhaseAtEnd(r.nme()) > firstPhaseAtEnd(finetune.cnn()) + 10);
     }
 
@@ -136,8 +151,9 @@ class MultiClassMethodsTest {
         assertArrayEquals(new float[] {1f, 0f}, layers[0], "the first phase has no correction");
         assertEquals(3, layers.length);
         for (int p = 1; p < 3; p++) {
-            assertTrue(layers[p][0] != 1f && layers[p][1] != 0f, "phase " + (p + 1) + "'s layer was trained: "
-                    + Arrays.toString(layers[p]));
+            assertTrue(
+                    layers[p][0] != 1f && layers[p][1] != 0f,
+                    "phase " + (p + 1) + "'s layer was trained: " + Arrays.toString(layers[p]));
         }
         assertEquals(120, r.phases().get(2).memory().get("samples"), "the held-out images are part of the memory");
     }
@@ -152,7 +168,8 @@ class MultiClassMethodsTest {
         assertTrue(r.complete());
         assertNull(r.nme(), "DER++ classifies with the network only, as Mammoth");
         double ft = firstPhaseAtEnd(finetune.cnn());
-        assertTrue(firstPhaseAtEnd(r.cnn()) > ft + 10, "DER++ CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
+        assertTrue(
+                firstPhaseAtEnd(r.cnn()) > ft + 10, "DER++ CNN on phase 0 " + firstPhaseAtEnd(r.cnn()) + " vs " + ft);
         assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2));
         Map<String, Object> mem = r.phases().get(2).memory();
         assertEquals(120, mem.get("samples"));
@@ -172,7 +189,8 @@ class MultiClassMethodsTest {
         assertTrue(r.complete());
         assertNull(r.nme(), "no exemplars, no NME");
         assertTrue(r.phases().get(2).memory().isEmpty());
-        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+        assertTrue(
+                r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
                 "distillation forgets less than fine-tuning: " + r.cnn().accuracyAfter(2) + " vs "
                         + finetune.cnn().accuracyAfter(2));
     }
@@ -185,8 +203,10 @@ class MultiClassMethodsTest {
         double ft = firstPhaseAtEnd(finetune.cnn());
         double cnn = firstPhaseAtEnd(r.cnn());
         assertTrue(cnn > ft + 10, "LUCIR CNN on phase 0 after the last phase " + cnn + " vs fine-tuning " + ft);
-        assertTrue(r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
-                "LUCIR overall " + r.cnn().accuracyAfter(2) + " vs fine-tuning " + finetune.cnn().accuracyAfter(2));
+        assertTrue(
+                r.cnn().accuracyAfter(2) > finetune.cnn().accuracyAfter(2),
+                "LUCIR overall " + r.cnn().accuracyAfter(2) + " vs fine-tuning "
+                        + finetune.cnn().accuracyAfter(2));
         assertEquals(120, r.phases().get(2).memory().get("samples"));
     }
 }

@@ -59,7 +59,17 @@ final class MultiTaskRuns {
         root.putObject("data").put("dataset", "fashion-mnist");
         ObjectNode sc = root.putObject("scenario");
         sc.put("setting", "multi-task");
-        sc.putArray("order").add(6).add(0).add(2).add(4).add(3).add(1).add(5).add(7).add(8).add(9);
+        sc.putArray("order")
+                .add(6)
+                .add(0)
+                .add(2)
+                .add(4)
+                .add(3)
+                .add(1)
+                .add(5)
+                .add(7)
+                .add(8)
+                .add(9);
         sc.put("classes", 6);
         sc.put("base", 2);
         sc.put("increment", 2);
@@ -94,8 +104,11 @@ final class MultiTaskRuns {
     static RunResult run(ObjectNode tree) {
         long t0 = System.nanoTime();
         RunResult r = new Experiment(ConfigLoader.bind(tree, "test")).run();
-        System.out.printf("%s: task-aware matrix %s (%.1f s)%n", tree.path("method").path("name").asText(),
-                java.util.Arrays.deepToString(r.taskAware().accuracy()), (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "%s: task-aware matrix %s (%.1f s)%n",
+                tree.path("method").path("name").asText(),
+                java.util.Arrays.deepToString(r.taskAware().accuracy()),
+                (System.nanoTime() - t0) / 1e9);
         return r;
     }
 }

@@ -31,27 +31,33 @@ class PodnetTest {
             assertEquals(new Podnet.Params(20, 0, "herding", 3.0, 1.0, 0.6, true, true, "classifier", 20, 0.05), p);
             assertEquals("nca(margin=0.6)", m.baseRecipe());
         }
-        Podnet.Params pycil = TestParams.bind(Podnet.Params.class,
-                "{\"imprint\": false, \"finetune\": \"pycil\", \"lambdaSpatial\": 5}");
-        assertEquals(new Podnet.Params(20, 0, "herding", 5.0, 1.0, 0.6, false, true, "pycil", 20, 0.005), pycil,
+        Podnet.Params pycil = TestParams.bind(
+                Podnet.Params.class, "{\"imprint\": false, \"finetune\": \"pycil\", \"lambdaSpatial\": 5}");
+        assertEquals(
+                new Podnet.Params(20, 0, "herding", 5.0, 1.0, 0.6, false, true, "pycil", 20, 0.005),
+                pycil,
                 "PyCIL's finetuning rate follows its mode");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"memoryPerClass\": 0}     | memoryPerClass",
-        "{\"selection\": \"best\"}   | selection",
-        "{\"lambdaSpatial\": -1}     | lambdaSpatial",
-        "{\"lambdaFlat\": \"NaN\"}   | lambdaFlat",
-        "{\"margin\": -0.1}          | margin",
-        "{\"finetuneEpochs\": 0}     | finetuneEpochs",
-        "{\"finetuneLr\": 0}         | finetuneLr",
-        "{\"finetune\": \"all\"}      | finetune",
-        "{\"nbProxy\": 10}           | nbProxy",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"memoryPerClass\": 0}     | memoryPerClass",
+                "{\"selection\": \"best\"}   | selection",
+                "{\"lambdaSpatial\": -1}     | lambdaSpatial",
+                "{\"lambdaFlat\": \"NaN\"}   | lambdaFlat",
+                "{\"margin\": -0.1}          | margin",
+                "{\"finetuneEpochs\": 0}     | finetuneEpochs",
+                "{\"finetuneLr\": 0}         | finetuneLr",
+                "{\"finetune\": \"all\"}      | finetune",
+                "{\"nbProxy\": 10}           | nbProxy",
+            })
     void badParametersFailNamingTheOption(String params, String option) {
-        CilException e = assertThrows(CilException.class,
-                () -> Methods.create(MethodConfig.of("podnet", new ObjectMapper().readTree(params))).close());
+        CilException e = assertThrows(
+                CilException.class,
+                () -> Methods.create(MethodConfig.of("podnet", new ObjectMapper().readTree(params)))
+                        .close());
         assertTrue(e.getMessage().contains(option), e.getMessage());
     }
 
@@ -59,10 +65,13 @@ class PodnetTest {
     void refusesAnotherClassifierTheLastReluAndMultiTaskAndChecksTheModelBeforeTheData() {
         ObjectNode linear = tree("podnet", 3);
         ConfigLoader.set(linear, "model.classifier=\"cosine\"");
-        CilException c = assertThrows(CilException.class, () -> new Experiment(ConfigLoader.bind(linear, "test"))
-                .dataSource(cfg -> {
-                    throw new AssertionError("the data were loaded before the model was checked");
-                }).run());
+        CilException c = assertThrows(
+                CilException.class,
+                () -> new Experiment(ConfigLoader.bind(linear, "test"))
+                        .dataSource(cfg -> {
+                            throw new AssertionError("the data were loaded before the model was checked");
+                        })
+                        .run());
         assertTrue(c.getMessage().contains("model.classifier = lsc"), c.getMessage());
         ObjectNode relu = tree("podnet", 3);
         ConfigLoader.set(relu, "model.lastRelu=true");
@@ -86,18 +95,22 @@ class PodnetTest {
         assertTrue(pod.complete());
         double ftFirst = ft.cnn().get(2, 0);
         double podFirst = pod.cnn().get(2, 0);
-        assertTrue(podFirst > ftFirst + 10, "first classes after the last phase: PODNet " + podFirst + ", fine-tuning "
-                + ftFirst);
-        assertTrue(pod.cnn().accuracyAfter(2) > ft.cnn().accuracyAfter(2) + 10,
-                "all classes: PODNet " + pod.cnn().accuracyAfter(2) + ", fine-tuning " + ft.cnn().accuracyAfter(2));
+        assertTrue(
+                podFirst > ftFirst + 10,
+                "first classes after the last phase: PODNet " + podFirst + ", fine-tuning " + ftFirst);
+        assertTrue(
+                pod.cnn().accuracyAfter(2) > ft.cnn().accuracyAfter(2) + 10,
+                "all classes: PODNet " + pod.cnn().accuracyAfter(2) + ", fine-tuning "
+                        + ft.cnn().accuracyAfter(2));
         assertEquals(120, pod.phases().get(2).memory().get("samples"), "20 exemplars for each of 6 classes");
         ObjectNode pycilRecipe = tree("podnet", 150);
         ConfigLoader.set(pycilRecipe, "method.params.imprint=false");
         ConfigLoader.set(pycilRecipe, "method.params.finetune=\"pycil\"");
         ConfigLoader.set(pycilRecipe, "method.params.lambdaSpatial=5");
         RunResult pycil = run(pycilRecipe);
-        assertTrue(pycil.nme().get(2, 0) > ftFirst + 10, "first classes, nearest mean: PODNet " + pycil.nme().get(2, 0)
-                + ", fine-tuning's network " + ftFirst);
+        assertTrue(
+                pycil.nme().get(2, 0) > ftFirst + 10,
+                "first classes, nearest mean: PODNet " + pycil.nme().get(2, 0) + ", fine-tuning's network " + ftFirst);
     }
 
     /** The short run, with the local similarity classifier for PODNet. */

@@ -27,7 +27,8 @@ class BackbonesTest {
     @Test
     void aNewBackboneStartsFromTheNewestAndTheHeadsKeepTheirOldColumns() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 7, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 7, root)) {
             net.addHead(2);
             List<String> namesBefore = new ArrayList<>(net.params().all().keySet());
             float[] head = net.headWeight(0).toFloatArray();
@@ -39,9 +40,14 @@ class BackbonesTest {
             assertEquals(2, net.backbone().size());
             assertEquals(512, net.backbone().featureDim());
             Map<String, NDArray> all = net.params().all();
-            assertArrayEquals(all.get("backbone.conv1.weight").toFloatArray(), all.get("backbone1.conv1.weight").toFloatArray(), 0f,
+            assertArrayEquals(
+                    all.get("backbone.conv1.weight").toFloatArray(),
+                    all.get("backbone1.conv1.weight").toFloatArray(),
+                    0f,
                     "PyCIL loads the previous backbone's state into the new one");
-            assertEquals(namesBefore, new ArrayList<>(all.keySet()).subList(0, namesBefore.size()),
+            assertEquals(
+                    namesBefore,
+                    new ArrayList<>(all.keySet()).subList(0, namesBefore.size()),
                     "the existing tensors keep their names and order (checkpoints of one backbone stay readable)");
             assertEquals(new Shape(2, 512), net.headWeight(0).getShape());
             float[] grown = net.headWeight(0).toFloatArray();
@@ -72,8 +78,10 @@ class BackbonesTest {
 
             try (IncrementalNet copy = net.frozenCopy()) {
                 assertEquals(2, copy.backbone().size());
-                assertArrayEquals(net.logits(net.features(x, false)).toFloatArray(),
-                        copy.logits(copy.features(x, false)).toFloatArray(), 0f);
+                assertArrayEquals(
+                        net.logits(net.features(x, false)).toFloatArray(),
+                        copy.logits(copy.features(x, false)).toFloatArray(),
+                        0f);
             }
         }
     }
@@ -81,7 +89,8 @@ class BackbonesTest {
     @Test
     void aFrozenMemberPassesNoGradientAndKeepsItsBatchNormStatistics() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 1, 8, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 1, 8, 3, root)) {
             net.addHead(2);
             net.addBackbone();
             net.addHead(2);
@@ -98,22 +107,40 @@ class BackbonesTest {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     gc.backward(net.logits(net.features(x, true)).square().sum());
                 }
-                assertEquals(0f, all.get("backbone.conv1.weight").getGradient().abs().sum().getFloat(), 0f,
+                assertEquals(
+                        0f,
+                        all.get("backbone.conv1.weight")
+                                .getGradient()
+                                .abs()
+                                .sum()
+                                .getFloat(),
+                        0f,
                         "the frozen member's output is a constant");
-                assertTrue(all.get("backbone1.conv1.weight").getGradient().abs().sum().getFloat() > 0);
+                assertTrue(all.get("backbone1.conv1.weight")
+                                .getGradient()
+                                .abs()
+                                .sum()
+                                .getFloat()
+                        > 0);
                 assertTrue(all.get("head.0.weight").getGradient().abs().sum().getFloat() > 0);
             }
             net.params().setTrainable(n -> false);
-            assertArrayEquals(oldMean, all.get("backbone.bn1.running_mean").toFloatArray(), 0f,
+            assertArrayEquals(
+                    oldMean,
+                    all.get("backbone.bn1.running_mean").toFloatArray(),
+                    0f,
                     "the frozen member's batch norm ran in inference mode");
-            assertFalse(java.util.Arrays.equals(newMean, all.get("backbone1.bn1.running_mean").toFloatArray()),
+            assertFalse(
+                    java.util.Arrays.equals(
+                            newMean, all.get("backbone1.bn1.running_mean").toFloatArray()),
                     "the newest member's batch norm updated its statistics");
         }
     }
 
     @Test
     void replacingAParameterKeepsItsPlaceAndRemovingOneDropsIt() {
-        try (NDManager root = NDManager.newBaseManager(); Params p = new Params(root.newSubManager())) {
+        try (NDManager root = NDManager.newBaseManager();
+                Params p = new Params(root.newSubManager())) {
             p.param("a", new Shape(1), new float[] {1});
             p.param("aux.w", new Shape(1), new float[] {2});
             p.param("b", new Shape(1), new float[] {3});

@@ -9,9 +9,7 @@ import org.junit.jupiter.api.Test;
 class ImprintingTest {
     @Test
     void reproducesProtocolVector() {
-        float[] w =
-                Imprinting.weights(
-                        new float[][] {{3, 4}, {0, 2}}, new float[][] {{2, 0}, {0, 4}});
+        float[] w = Imprinting.weights(new float[][] {{3, 4}, {0, 2}}, new float[][] {{2, 0}, {0, 4}});
         assertArrayEquals(new float[] {0.948683f, 2.846050f}, w, 1e-5f);
     }
 
@@ -41,15 +39,9 @@ class ImprintingTest {
     void rejectsBadArguments() {
         float[][] old = {{1, 0}};
         assertThrows(IllegalArgumentException.class, () -> Imprinting.weights(new float[0][], old));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> Imprinting.weights(new float[][] {{1, 0}}, new float[0][]));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> Imprinting.weights(new float[][] {{1, 0, 0}}, old));
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> Imprinting.weights(new float[][] {{1, 0}, {1}}, old));
+        assertThrows(IllegalArgumentException.class, () -> Imprinting.weights(new float[][] {{1, 0}}, new float[0][]));
+        assertThrows(IllegalArgumentException.class, () -> Imprinting.weights(new float[][] {{1, 0, 0}}, old));
+        assertThrows(IllegalArgumentException.class, () -> Imprinting.weights(new float[][] {{1, 0}, {1}}, old));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> Imprinting.weights(new float[][] {{1, Float.POSITIVE_INFINITY}}, old));
@@ -65,9 +57,13 @@ class ImprintingTest {
         float[][] sorted = p[0][0] > p[1][0] ? p : new float[][] {p[1], p[0]};
         assertArrayEquals(new float[] {3, 0}, sorted[0], 1e-6f);
         assertArrayEquals(new float[] {0, 3}, sorted[1], 1e-6f);
-        // three points around [1,0]: one cluster is their mean direction's mean, 3 ([1,1]/sqrt2 + [1,0] + [1,-1]/sqrt2) / 3
-        float[][] one = Imprinting.proxies(new float[][] {{1, 1}, {1, 0}, {1, -1}}, old, 1, new java.util.SplittableRandom(1));
+        // three points around [1,0]: one cluster is their mean direction's mean, 3 ([1,1]/sqrt2 + [1,0] + [1,-1]/sqrt2)
+        // / 3
+        float[][] one =
+                Imprinting.proxies(new float[][] {{1, 1}, {1, 0}, {1, -1}}, old, 1, new java.util.SplittableRandom(1));
         assertArrayEquals(new float[] {(float) ((2 / Math.sqrt(2) + 1) / 3 * 3), 0}, one[0], 1e-6f);
-        assertThrows(IllegalArgumentException.class, () -> Imprinting.proxies(features, old, 0, new java.util.SplittableRandom(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Imprinting.proxies(features, old, 0, new java.util.SplittableRandom(1)));
     }
 }

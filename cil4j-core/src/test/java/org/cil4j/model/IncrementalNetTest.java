@@ -29,7 +29,8 @@ class IncrementalNetTest {
     @Test
     void growingAHeadNeverChangesExistingWeights() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 7, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 7, root)) {
             net.addHead(2);
             net.addHead(3);
             Map<String, float[]> before = snapshot(net);
@@ -49,7 +50,8 @@ class IncrementalNetTest {
     @Test
     void theFirstHeadsOutputsAreUnchangedByGrowth() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 3, 32, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 3, 32, 3, root)) {
             net.addHead(5);
             NDArray x = root.randomNormal(new Shape(2, 3, 32, 32));
             float[] before = net.logits(net.features(x, false)).toFloatArray();
@@ -68,7 +70,8 @@ class IncrementalNetTest {
     @Test
     void inferenceLeavesOnlyInputAndOutputAlive() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 3, 32, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("resnet20", true, "linear"), 3, 32, 3, root)) {
             net.addHead(4);
             float[] kept;
             try (NDManager sub = root.newSubManager()) {
@@ -77,13 +80,16 @@ class IncrementalNetTest {
                 assertEquals(2, sub.getManagedArrays().size(), "input and features only, not the activations");
                 kept = f.toFloatArray();
                 NDArray again = net.features(x, false);
-                assertArrayEquals(kept, again.toFloatArray(), "the input survives the pass and gives the same features");
+                assertArrayEquals(
+                        kept, again.toFloatArray(), "the input survives the pass and gives the same features");
             }
             try (NDManager sub = root.newSubManager()) {
                 NDArray x = sub.randomUniform(0, 1, new Shape(2, 3, 32, 32));
                 net.features(x, true);
-                assertTrue(sub.getManagedArrays().size() > 50, "training keeps the activations: "
-                        + sub.getManagedArrays().size());
+                assertTrue(
+                        sub.getManagedArrays().size() > 50,
+                        "training keeps the activations: "
+                                + sub.getManagedArrays().size());
             }
         }
     }
@@ -91,7 +97,8 @@ class IncrementalNetTest {
     @Test
     void resnet32HasTheCifarStructure() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet32", false, "linear"), 3, 32, 1, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("resnet32", false, "linear"), 3, 32, 1, root)) {
             // 3x3 stem (16), three stages of five basic blocks (16/32/64 channels), 1x1
             // convolution shortcuts with batch norm where the shape changes (LUCIR's resnet_cifar):
             // 432 + 32 + 23,360 + 88,768 + 353,664 learnable scalars.
@@ -107,29 +114,41 @@ class IncrementalNetTest {
     @Test
     void sameSeedSameWeightsOtherSeedOtherWeights() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet a = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 11, root);
-                IncrementalNet b = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 11, root);
-                IncrementalNet c = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 12, root)) {
+                IncrementalNet a =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 11, root);
+                IncrementalNet b =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 11, root);
+                IncrementalNet c =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 28, 12, root)) {
             a.addHead(2);
             b.addHead(2);
             c.addHead(2);
             String w = "backbone.conv1.weight";
-            assertArrayEquals(a.params().params().get(w).toFloatArray(), b.params().params().get(w).toFloatArray(), 0f);
-            assertEquals(false, java.util.Arrays.equals(
-                    a.params().params().get(w).toFloatArray(), c.params().params().get(w).toFloatArray()));
+            assertArrayEquals(
+                    a.params().params().get(w).toFloatArray(),
+                    b.params().params().get(w).toFloatArray(),
+                    0f);
+            assertEquals(
+                    false,
+                    java.util.Arrays.equals(
+                            a.params().params().get(w).toFloatArray(),
+                            c.params().params().get(w).toFloatArray()));
         }
     }
 
     @Test
     void frozenCopyComputesTheSameAndDoesNotTrack() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("resnet20", true, "cosine"), 3, 32, 5, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("resnet20", true, "cosine"), 3, 32, 5, root)) {
             net.addHead(3);
             net.addHead(2);
             try (IncrementalNet copy = net.frozenCopy()) {
                 NDArray x = root.randomNormal(new Shape(2, 3, 32, 32));
-                assertArrayEquals(net.logits(net.features(x, false)).toFloatArray(),
-                        copy.logits(copy.features(x, false)).toFloatArray(), 1e-6f);
+                assertArrayEquals(
+                        net.logits(net.features(x, false)).toFloatArray(),
+                        copy.logits(copy.features(x, false)).toFloatArray(),
+                        1e-6f);
                 copy.params().params().values().forEach(p -> assertEquals(false, p.hasGradient()));
             }
         }
@@ -138,7 +157,8 @@ class IncrementalNetTest {
     @Test
     void cosineLogitsAreScaledCosines() {
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, 28, 5, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", false, "cosine"), 1, 28, 5, root)) {
             net.addHead(3);
             NDArray f = net.features(root.randomNormal(new Shape(2, 1, 28, 28)), false);
             float[] cos = net.cosine(f).toFloatArray();

@@ -28,6 +28,7 @@ class WeightAligningTest {
 
     @Test
     void rowsSplitARowMajorMatrix() {
-        assertArrayEquals(new float[][] {{1f, 2f}, {3f, 4f}, {5f, 6f}}, WeightAligning.rows(new float[] {1, 2, 3, 4, 5, 6}, 2));
+        assertArrayEquals(
+                new float[][] {{1f, 2f}, {3f, 4f}, {5f, 6f}}, WeightAligning.rows(new float[] {1, 2, 3, 4, 5, 6}, 2));
     }
 }

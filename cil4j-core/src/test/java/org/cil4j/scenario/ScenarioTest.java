@@ -20,7 +20,8 @@ class ScenarioTest {
         return l;
     }
 
-    private static ScenarioConfig cfg(Integer base, Integer inc, List<Integer> phases, List<Integer> order, Integer classes) {
+    private static ScenarioConfig cfg(
+            Integer base, Integer inc, List<Integer> phases, List<Integer> order, Integer classes) {
         return ScenarioConfig.of(null, classes, base, inc, phases, order, null, null, null);
     }
 
@@ -38,7 +39,8 @@ class ScenarioTest {
 
     @Test
     void b0inc10AndExplicitPhases() {
-        assertArrayEquals(new int[] {10, 10, 10, 10, 10, 10, 10, 10, 10, 10},
+        assertArrayEquals(
+                new int[] {10, 10, 10, 10, 10, 10, 10, 10, 10, 10},
                 Scenario.of(cfg(null, 10, null, null, null), 100, names(100)).phaseSizes());
         Scenario s = Scenario.of(cfg(null, null, List.of(3, 1, 2), List.of(5, 4, 3, 2, 1, 0), null), 6, names(6));
         assertArrayEquals(new int[] {3, 1, 2}, s.phaseSizes());
@@ -48,17 +50,26 @@ class ScenarioTest {
     @Test
     void impossibleSettingsNameTheOption() {
         assertTrue(assertThrows(CilException.class, () -> Scenario.of(cfg(60, 10, null, null, null), 50, names(50)))
-                .getMessage().contains("scenario.base"));
+                .getMessage()
+                .contains("scenario.base"));
         assertTrue(assertThrows(CilException.class, () -> cfg(null, 0, null, null, null))
-                .getMessage().contains("scenario.increment"));
+                .getMessage()
+                .contains("scenario.increment"));
         assertTrue(assertThrows(CilException.class, () -> Scenario.of(cfg(50, 7, null, null, null), 100, names(100)))
-                .getMessage().contains("scenario.increment"));
-        assertTrue(assertThrows(CilException.class, () -> Scenario.of(cfg(null, 2, null, List.of(0, 1, 1), null), 3, names(3)))
-                .getMessage().contains("order"));
+                .getMessage()
+                .contains("scenario.increment"));
+        assertTrue(assertThrows(
+                        CilException.class, () -> Scenario.of(cfg(null, 2, null, List.of(0, 1, 1), null), 3, names(3)))
+                .getMessage()
+                .contains("order"));
         assertTrue(assertThrows(CilException.class, () -> Scenario.of(cfg(null, 2, null, null, 20), 10, names(10)))
-                .getMessage().contains("scenario.classes"));
-        assertTrue(assertThrows(CilException.class, () -> ScenarioConfig.of("multitask", null, null, null, null, null, null, null, null))
-                .getMessage().contains("scenario.setting"));
+                .getMessage()
+                .contains("scenario.classes"));
+        assertTrue(assertThrows(
+                        CilException.class,
+                        () -> ScenarioConfig.of("multitask", null, null, null, null, null, null, null, null))
+                .getMessage()
+                .contains("scenario.setting"));
     }
 
     @Test

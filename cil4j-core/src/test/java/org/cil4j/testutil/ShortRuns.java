@@ -44,9 +44,14 @@ public final class ShortRuns {
      */
     public static RunResult run(ObjectNode tree) {
         long t0 = System.nanoTime();
-        RunResult r = new Experiment(ConfigLoader.bind(tree, "test")).dataSource(c -> RealData.fashionMnist()).run();
-        System.out.printf("%s: CNN %s NME %s (%.1f s)%n", tree.path("method").path("name").asText(),
-                Arrays.deepToString(r.cnn().accuracy()), r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()),
+        RunResult r = new Experiment(ConfigLoader.bind(tree, "test"))
+                .dataSource(c -> RealData.fashionMnist())
+                .run();
+        System.out.printf(
+                "%s: CNN %s NME %s (%.1f s)%n",
+                tree.path("method").path("name").asText(),
+                Arrays.deepToString(r.cnn().accuracy()),
+                r.nme() == null ? "-" : Arrays.deepToString(r.nme().accuracy()),
                 (System.nanoTime() - t0) / 1e9);
         return r;
     }

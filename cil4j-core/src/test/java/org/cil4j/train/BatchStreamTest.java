@@ -85,7 +85,9 @@ class BatchStreamTest {
             assertArrayEquals(a.get(i).pixels(), b.get(i).pixels());
             assertArrayEquals(a.get(i).indices(), b.get(i).indices());
         }
-        assertNotEquals(java.util.Arrays.toString(a.get(0).indices()), java.util.Arrays.toString(c.get(0).indices()));
+        assertNotEquals(
+                java.util.Arrays.toString(a.get(0).indices()),
+                java.util.Arrays.toString(c.get(0).indices()));
         // 37 = 4 * 8 + 5: five batches, every sample once
         assertEquals(5, a.size());
         assertEquals(37, a.stream().mapToInt(HostBatch::size).sum());
@@ -115,10 +117,12 @@ class BatchStreamTest {
         // any window of the sequence is the same draws, whatever the batching: batches of 3
         // (straddling passes) and one batch larger than the data (several passes in it)
         for (int from = 0; from + 3 <= draws.length; from += 3) {
-            assertArrayEquals(java.util.Arrays.copyOfRange(draws, from, from + 3), BatchStream.cycle(size, from, 3, 11));
+            assertArrayEquals(
+                    java.util.Arrays.copyOfRange(draws, from, from + 3), BatchStream.cycle(size, from, 3, 11));
         }
         assertArrayEquals(java.util.Arrays.copyOfRange(draws, 4, 4 + 20), BatchStream.cycle(size, 4, 20, 11));
-        assertNotEquals(java.util.Arrays.toString(draws), java.util.Arrays.toString(BatchStream.cycle(size, 0, 5 * size, 12)));
+        assertNotEquals(
+                java.util.Arrays.toString(draws), java.util.Arrays.toString(BatchStream.cycle(size, 0, 5 * size, 12)));
         assertArrayEquals(new int[] {0, 0, 0}, BatchStream.cycle(1, 9, 3, 11));
     }
 }

@@ -32,7 +32,8 @@ class GradientPassTest {
         ImageDataset data = TrainerTest.brightness(70, 1);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {2}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(2);
             Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
             Map<String, float[]> before = new HashMap<>();
@@ -43,8 +44,15 @@ class GradientPassTest {
             List<float[]> biasGrads = new ArrayList<>();
             // the loss is the batch size times the sum of the biases (a step-local view of them, so that no
             // temporary lands in the parameters' manager): every gradient entry is the batch size
-            int samples = t.gradients(net, n -> n.equals("backbone.fc.bias") || n.equals("backbone.conv1.weight"), data,
-                    Augment.NONE, 16, sc, 0, b -> b.manager().zeros(bias.getShape()).add(bias).sum().mul(b.size()),
+            int samples = t.gradients(
+                    net,
+                    n -> n.equals("backbone.fc.bias") || n.equals("backbone.conv1.weight"),
+                    data,
+                    Augment.NONE,
+                    16,
+                    sc,
+                    0,
+                    b -> b.manager().zeros(bias.getShape()).add(bias).sum().mul(b.size()),
                     (n, g, size) -> {
                         assertTrue(n.equals("backbone.fc.bias") || n.equals("backbone.conv1.weight"), n);
                         if (n.equals("backbone.fc.bias")) {
@@ -59,9 +67,13 @@ class GradientPassTest {
                     assertEquals(16f, v, 0f, "each batch's gradient alone: the previous batch's was cleared");
                 }
             }
-            net.params().all().forEach((n, a) -> assertArrayEquals(before.get(n), a.toFloatArray(), 0f, n + " changed"));
+            net.params()
+                    .all()
+                    .forEach((n, a) -> assertArrayEquals(before.get(n), a.toFloatArray(), 0f, n + " changed"));
             net.params().params().values().forEach(a -> assertFalse(a.hasGradient(), "nothing left trainable"));
-            assertEquals(arrays, net.params().manager().getManagedArrays().size(),
+            assertEquals(
+                    arrays,
+                    net.params().manager().getManagedArrays().size(),
                     "a pass must not leave arrays in the parameters' manager");
         }
     }
@@ -71,14 +83,22 @@ class GradientPassTest {
         ImageDataset data = TrainerTest.brightness(48, 2);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {1, 1}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(1);
             net.addHead(1);
             Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
             List<List<Double>> runs = new ArrayList<>();
             for (int phase : new int[] {1, 1, 2}) {
                 List<Double> sums = new ArrayList<>();
-                t.gradients(net, n -> n.equals("backbone.fc.weight"), data, Augment.NONE, 16, sc, phase,
+                t.gradients(
+                        net,
+                        n -> n.equals("backbone.fc.weight"),
+                        data,
+                        Augment.NONE,
+                        16,
+                        sc,
+                        phase,
                         b -> CrossEntropy.loss(net.logits(net.features(b.x(), true)), b.y()),
                         (n, g, size) -> {
                             double sum = 0;

@@ -39,10 +39,17 @@ class TrainerTest {
 
     private static Stage stage(IncrementalNet net, ImageDataset data, int epochs) {
         TrainConfig cfg = TrainConfig.of(epochs, 16, 0.05, 0.9, 5e-4, List.of(), 0.1, Augment.NONE, 64);
-        return Stage.standard("train", net, data, b -> {
-            NDArray logits = net.logits(net.features(b.x(), true));
-            return new StepLoss().add("ce", CrossEntropy.loss(logits, b.y())).accuracyFrom(logits);
-        }, cfg);
+        return Stage.standard(
+                "train",
+                net,
+                data,
+                b -> {
+                    NDArray logits = net.logits(net.features(b.x(), true));
+                    return new StepLoss()
+                            .add("ce", CrossEntropy.loss(logits, b.y()))
+                            .accuracyFrom(logits);
+                },
+                cfg);
     }
 
     private static float[] weights(IncrementalNet net, String name) {
@@ -54,7 +61,8 @@ class TrainerTest {
         ImageDataset data = brightness(96, 1);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {2}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(2);
             Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
             int before = net.params().manager().getManagedArrays().size();
@@ -72,14 +80,19 @@ class TrainerTest {
         ImageDataset data = brightness(64, 2);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {1, 1}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(1);
             net.addHead(1);
             float[] conv = weights(net, "backbone.conv1.weight");
             float[] head0 = weights(net, "head.0.weight");
             float[] head1 = weights(net, "head.1.weight");
             Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
-            t.fit(stage(net, data, 1).withGroups(List.of(new ParamGroup("h1", n -> n.startsWith("head.1."), 0.1, 5e-4))), sc, 1);
+            t.fit(
+                    stage(net, data, 1)
+                            .withGroups(List.of(new ParamGroup("h1", n -> n.startsWith("head.1."), 0.1, 5e-4))),
+                    sc,
+                    1);
             assertArrayEquals(conv, weights(net, "backbone.conv1.weight"), 0f);
             assertArrayEquals(head0, weights(net, "head.0.weight"), 0f);
             assertEquals(false, java.util.Arrays.equals(head1, weights(net, "head.1.weight")));
@@ -93,7 +106,8 @@ class TrainerTest {
         float[][] results = new float[2][];
         for (int run = 0; run < 2; run++) {
             try (NDManager root = NDManager.newBaseManager();
-                    IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 9, root)) {
+                    IncrementalNet net =
+                            IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 9, root)) {
                 net.addHead(2);
                 new Trainer(root, Normalization.of(data), 0.9, 77, TrainListener.NONE).fit(stage(net, data, 2), sc, 0);
                 results[run] = weights(net, "backbone.fc.weight");
@@ -146,16 +160,31 @@ class TrainerTest {
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {2}, false, data.classNames());
         List<int[]> drawn = new java.util.ArrayList<>();
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
             net.addHead(2);
             Stage plain = stage(net, data, 3);
-            Stage st = new Stage("train", net, data, plain.groups(), b -> {
-                assertEquals(16, b.size());
-                assertEquals(16, b.secondary().size());
-                drawn.add(b.secondary().indices());
-                NDArray logits = net.logits(net.features(b.x().concat(b.secondary().x(), 0), true));
-                return new StepLoss().add("ce", CrossEntropy.loss(logits.get("0:16"), b.y()));
-            }, 3, List.of(), 0.1, 16, Augment.NONE, null, 0).withSecondary(reserved, 16);
+            Stage st = new Stage(
+                            "train",
+                            net,
+                            data,
+                            plain.groups(),
+                            b -> {
+                                assertEquals(16, b.size());
+                                assertEquals(16, b.secondary().size());
+                                drawn.add(b.secondary().indices());
+                                NDArray logits = net.logits(
+                                        net.features(b.x().concat(b.secondary().x(), 0), true));
+                                return new StepLoss().add("ce", CrossEntropy.loss(logits.get("0:16"), b.y()));
+                            },
+                            3,
+                            List.of(),
+                            0.1,
+                            16,
+                            Augment.NONE,
+                            null,
+                            0)
+                    .withSecondary(reserved, 16);
             new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE).fit(st, sc, 0);
         }
         assertEquals(3 * 4, drawn.size(), "4 steps in each of 3 epochs");

@@ -37,8 +37,8 @@ public final class CilServer implements AutoCloseable {
      * @param limits request limits
      * @param maxRequestBytes largest request body
      */
-    public record Options(Path home, int port, String host, String db, int threads, Service.Limits limits,
-            long maxRequestBytes) {
+    public record Options(
+            Path home, int port, String host, String db, int threads, Service.Limits limits, long maxRequestBytes) {
         /**
          * @param home the home folder
          * @param port the port
@@ -91,23 +91,40 @@ public final class CilServer implements AutoCloseable {
         Optional<Tokens.Issued> admin = tokens.bootstrap();
         new JvmMemoryMetrics().bindTo(metrics);
         Gauge.builder("cil_predict_queue_images", service, Service::predictQueueDepth)
-                .description("images waiting to be predicted").register(metrics);
+                .description("images waiting to be predicted")
+                .register(metrics);
         io.micrometer.core.instrument.FunctionCounter.builder("cil_predict_batches", service, s -> s.predictCounts()[0])
-                .description("prediction batches run").register(metrics);
+                .description("prediction batches run")
+                .register(metrics);
         io.micrometer.core.instrument.FunctionCounter.builder("cil_predict_images", service, s -> s.predictCounts()[1])
-                .description("images predicted").register(metrics);
+                .description("images predicted")
+                .register(metrics);
         Gauge.builder("cil_phase_running", service, s -> s.phaseProgress().size())
-                .description("phases training now").register(metrics);
-        Gauge.builder("cil_phase_stage_fraction", service,
-                        s -> s.phaseProgress().values().stream().mapToDouble(Double::doubleValue).max().orElse(0))
-                .description("how far the running phase's current stage is (0..1)").register(metrics);
+                .description("phases training now")
+                .register(metrics);
+        Gauge.builder(
+                        "cil_phase_stage_fraction",
+                        service,
+                        s -> s.phaseProgress().values().stream()
+                                .mapToDouble(Double::doubleValue)
+                                .max()
+                                .orElse(0))
+                .description("how far the running phase's current stage is (0..1)")
+                .register(metrics);
         Gauge.builder("cil_storage_kept_bytes", service, s -> s.storageTotals()[0])
-                .description("bytes of kept samples, all classifiers").register(metrics);
+                .description("bytes of kept samples, all classifiers")
+                .register(metrics);
         Gauge.builder("cil_storage_budget_bytes", service, s -> s.storageTotals()[1])
-                .description("storage budgets, all classifiers").register(metrics);
+                .description("storage budgets, all classifiers")
+                .register(metrics);
         service.start();
         Javalin app = Api.create(service, tokens, metrics, o.maxRequestBytes()).start(o.host(), o.port());
-        LOG.info("cil serve: listening on http://{}:{}/ with {}; home {}", o.host(), app.port(), db.describe(), o.home());
+        LOG.info(
+                "cil serve: listening on http://{}:{}/ with {}; home {}",
+                o.host(),
+                app.port(),
+                db.describe(),
+                o.home());
         return new CilServer(db, service, app, admin.map(Tokens.Issued::secret).orElse(null), metrics);
     }
 

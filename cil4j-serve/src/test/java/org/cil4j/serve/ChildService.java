@@ -22,11 +22,20 @@ final class ChildService implements AutoCloseable {
      */
     ChildService(Path home, String db) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                ServeMain.class.getName(), home.toString(), "0", db == null ? "" : db).redirectErrorStream(true).start();
+        process = new ProcessBuilder(
+                        java,
+                        "-Xmx1g",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ServeMain.class.getName(),
+                        home.toString(),
+                        "0",
+                        db == null ? "" : db)
+                .redirectErrorStream(true)
+                .start();
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     lines.add(line);
                 }

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OpenApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
+    private static final Set<String> METHODS =
+            Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
     @TempDir
     Path home;
@@ -46,9 +47,13 @@ class OpenApiTest {
             HttpResponse<String> served = send(base, null, "GET", "/openapi.json");
             assertEquals(200, served.statusCode());
             JsonNode doc = JSON.readTree(served.body());
-            assertTrue(doc.path("openapi").asText().startsWith("3."), "an OpenAPI 3.x document: " + doc.path("openapi"));
-            assertTrue(doc.path("info").path("title").isTextual() && doc.path("info").path("version").isTextual());
-            assertEquals("bearer", doc.at("/components/securitySchemes/bearerAuth/scheme").asText());
+            assertTrue(
+                    doc.path("openapi").asText().startsWith("3."), "an OpenAPI 3.x document: " + doc.path("openapi"));
+            assertTrue(doc.path("info").path("title").isTextual()
+                    && doc.path("info").path("version").isTextual());
+            assertEquals(
+                    "bearer",
+                    doc.at("/components/securitySchemes/bearerAuth/scheme").asText());
 
             Set<String> documented = new TreeSet<>();
             List<String[]> operations = new ArrayList<>();
@@ -80,7 +85,8 @@ class OpenApiTest {
                 Set<String> declared = new TreeSet<>();
                 for (JsonNode ps : List.of(path.path("parameters"), o.path("parameters"))) {
                     for (JsonNode prm : ps) {
-                        JsonNode r = prm.has("$ref") ? resolve(doc, prm.get("$ref").asText()) : prm;
+                        JsonNode r =
+                                prm.has("$ref") ? resolve(doc, prm.get("$ref").asText()) : prm;
                         if (r.path("in").asText().equals("path")) {
                             assertTrue(r.path("required").asBoolean(), "path parameters are required: " + where);
                             declared.add(r.path("name").asText());
@@ -101,8 +107,16 @@ class OpenApiTest {
             CilClient admin = new CilClient(base, server.firstAdminToken().orElseThrow());
             Map<String, String> tokenOf = new HashMap<>();
             for (String scope : Tokens.SCOPES) {
-                tokenOf.put(scope, admin.send("POST", "/v1/tokens",
-                        JSON.createObjectNode().put("name", scope + " test").put("scope", scope)).path("token").asText());
+                tokenOf.put(
+                        scope,
+                        admin.send(
+                                        "POST",
+                                        "/v1/tokens",
+                                        JSON.createObjectNode()
+                                                .put("name", scope + " test")
+                                                .put("scope", scope))
+                                .path("token")
+                                .asText());
             }
             for (String[] op : operations) {
                 JsonNode o = doc.path("paths").path(op[1]).path(op[0]);
@@ -146,8 +160,8 @@ class OpenApiTest {
     }
 
     private static HttpResponse<String> send(String base, String token, String method, String path) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

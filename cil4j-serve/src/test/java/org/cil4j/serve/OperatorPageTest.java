@@ -91,32 +91,50 @@ class OperatorPageTest {
 
         JsonNode storage = client.storage("fashion");
         for (JsonNode cl : storage.path("classes")) {
-            String row = element(dom, "tr", "data-class-id=\"" + cl.path("classId").asInt() + "\"");
+            String row =
+                    element(dom, "tr", "data-class-id=\"" + cl.path("classId").asInt() + "\"");
             assertTrue(row.contains(escape(cl.path("class").asText())), "class name in its row: " + row);
             for (String k : List.of("keptSamples", "validationSamples", "pendingSamples")) {
-                assertTrue(row.contains(">" + String.format(Locale.ROOT, "%,d", cl.path(k).asLong()) + "<"),
+                assertTrue(
+                        row.contains(">"
+                                + String.format(Locale.ROOT, "%,d", cl.path(k).asLong()) + "<"),
                         k + " of " + cl.path("class").asText() + " in " + row);
             }
         }
         assertTrue(element(dom, "tr", "data-class-id=\"4\"").contains("not yet"), "Coat is pending, not learned");
-        assertTrue(dom.contains("<strong id=\"kept-bytes\">" + String.format(Locale.ROOT, "%,d",
-                storage.path("keptBytes").asLong()) + "</strong>"), "kept bytes shown");
-        assertTrue(dom.contains("<strong id=\"budget-bytes\">" + String.format(Locale.ROOT, "%,d",
-                storage.path("budgetBytes").asLong()) + "</strong>"), "budget shown");
+        assertTrue(
+                dom.contains("<strong id=\"kept-bytes\">"
+                        + String.format(
+                                Locale.ROOT, "%,d", storage.path("keptBytes").asLong()) + "</strong>"),
+                "kept bytes shown");
+        assertTrue(
+                dom.contains("<strong id=\"budget-bytes\">"
+                        + String.format(
+                                Locale.ROOT, "%,d", storage.path("budgetBytes").asLong()) + "</strong>"),
+                "budget shown");
         assertTrue(dom.contains("role=\"meter\""), "the storage bar");
 
         JsonNode versions = client.versions("fashion").path("versions");
         assertEquals(2, versions.size());
         String chart = element(dom, "svg", "id=\"accuracy-chart\"");
         for (JsonNode v : versions) {
-            String status = v.path("active").asBoolean() ? "active"
+            String status = v.path("active").asBoolean()
+                    ? "active"
                     : v.at("/metrics/gate/passed").asBoolean() ? "inactive" : "candidate";
-            String row = element(dom, "tr", "data-version=\"" + v.path("version").asInt() + "\"");
-            assertTrue(row.contains("data-status=\"" + status + "\""), "v" + v.path("version") + " is " + status + ": " + row);
-            String acc = String.format(Locale.ROOT, "%.1f%%", v.at("/metrics/accuracy").asDouble());
+            String row =
+                    element(dom, "tr", "data-version=\"" + v.path("version").asInt() + "\"");
+            assertTrue(
+                    row.contains("data-status=\"" + status + "\""),
+                    "v" + v.path("version") + " is " + status + ": " + row);
+            String acc = String.format(
+                    Locale.ROOT, "%.1f%%", v.at("/metrics/accuracy").asDouble());
             assertTrue(row.contains(acc), "accuracy " + acc + " in " + row);
-            assertEquals(!v.path("active").asBoolean(), row.contains(">Activate</button>"), "Activate unless active: " + row);
-            assertTrue(chart.contains("data-version=\"" + v.path("version").asInt() + "\" data-status=\"" + status + "\""),
+            assertEquals(
+                    !v.path("active").asBoolean(),
+                    row.contains(">Activate</button>"),
+                    "Activate unless active: " + row);
+            assertTrue(
+                    chart.contains("data-version=\"" + v.path("version").asInt() + "\" data-status=\"" + status + "\""),
                     "the chart marks v" + v.path("version") + " " + status + ": " + chart);
         }
         assertEquals(2, count(chart, "<g class=\"series phase\""), "a line per phase's classes: " + chart);
@@ -130,16 +148,24 @@ class OperatorPageTest {
         Path shots = Files.createDirectories(Path.of("target", "operator-page"));
         Path shot = shots.resolve("page.png");
         Files.deleteIfExists(shot);
-        open(chromium, base + "/#token=" + token + "&classifier=fashion", "shot",
-                "--screenshot=" + shot.toAbsolutePath(), "--window-size=1280,1600");
+        open(
+                chromium,
+                base + "/#token=" + token + "&classifier=fashion",
+                "shot",
+                "--screenshot=" + shot.toAbsolutePath(),
+                "--window-size=1280,1600");
         assertTrue(Files.size(shot) > 20_000, "a screenshot with content: " + Files.size(shot) + " bytes");
 
         // an API error shows its status, field and message
-        String bad = open(chromium, base + "/#token=not-a-token&classifier=fashion", "bad").dom();
+        String bad = open(chromium, base + "/#token=not-a-token&classifier=fashion", "bad")
+                .dom();
         assertTrue(bad.contains("<body data-state=\"error\">"), bad);
         String alert = element(bad, "div", "id=\"error\"");
-        assertTrue(alert.contains("<strong>401</strong>") && alert.contains("<code>Authorization</code>")
-                && alert.contains("send a valid token"), alert);
+        assertTrue(
+                alert.contains("<strong>401</strong>")
+                        && alert.contains("<code>Authorization</code>")
+                        && alert.contains("send a valid token"),
+                alert);
     }
 
     /**
@@ -151,8 +177,10 @@ class OperatorPageTest {
     void theFormsUploadPredictTrainAndActivate() throws Exception {
         assumeTrue(chromium != null, NO_CHROMIUM);
         String driver = executable("CHROMEDRIVER", "/usr/bin/chromedriver");
-        assumeTrue(driver != null, "chromedriver not found (set CHROMEDRIVER or install the Debian package "
-                + "'chromium-driver'); skipping the browser test of the operators' page's forms");
+        assumeTrue(
+                driver != null,
+                "chromedriver not found (set CHROMEDRIVER or install the Debian package "
+                        + "'chromium-driver'); skipping the browser test of the operators' page's forms");
         ImageDataset test = FashionImages.data().test();
         Path files = Files.createDirectories(tmp.resolve("files"));
         List<String> coats = new ArrayList<>();
@@ -161,48 +189,63 @@ class OperatorPageTest {
             Files.write(f, png);
             coats.add(f.toString());
         }
-        Path trouser = Files.write(files.resolve("trouser.png"), FashionImages.png(test, 1, 0, 1).get(0));
+        Path trouser = Files.write(
+                files.resolve("trouser.png"), FashionImages.png(test, 1, 0, 1).get(0));
         Path notAnImage = Files.writeString(files.resolve("broken.png"), "not an image");
 
         try (WebDriver b = WebDriver.start(driver, chromium, tmp.resolve("profile-forms"))) {
             b.go(base + "/#token=" + token + "&classifier=forms");
             b.await("document.body.dataset.state === 'ready'");
-            assertEquals(base + "/#classifier=forms", b.js("return location.href").asText(), "the token leaves the address");
+            assertEquals(
+                    base + "/#classifier=forms", b.js("return location.href").asText(), "the token leaves the address");
 
             b.type("#upload-files", String.join("\n", coats));
             b.type("#upload-label", "Coat");
             b.type("#upload-source", "user-7");
             b.click("#upload-form button");
             b.await("document.getElementById('upload-result').textContent !== ''");
-            assertTrue(b.text("#upload-result").startsWith("Stored 3 samples of “Coat” (class id 2)"), b.text("#upload-result"));
+            assertTrue(
+                    b.text("#upload-result").startsWith("Stored 3 samples of “Coat” (class id 2)"),
+                    b.text("#upload-result"));
             b.await("document.querySelector('tr[data-class-id=\"2\"]') !== null");
-            assertEquals(3, client.storage("forms").at("/classes/2/pendingSamples").asInt());
+            assertEquals(
+                    3, client.storage("forms").at("/classes/2/pendingSamples").asInt());
 
             b.type("#predict-file", trouser.toString());
             b.click("#predict-form button");
             b.await("document.getElementById('predict-result').textContent !== ''");
             assertEquals("v1", b.text("#answered-by"), b.text("#predict-result"));
-            assertEquals(2, b.js("return document.querySelectorAll('#predict-table tbody tr').length").asInt(),
+            assertEquals(
+                    2,
+                    b.js("return document.querySelectorAll('#predict-table tbody tr').length")
+                            .asInt(),
                     "top 3 of the two classes v1 knows: " + b.text("#predict-result"));
 
             b.type("#upload-files", notAnImage.toString());
             b.type("#upload-label", "Coat");
             b.click("#upload-form button");
             b.await("document.querySelector('#upload-result .error') !== null");
-            String refused = b.js("return document.querySelector('#upload-result .error').innerHTML").asText();
+            String refused = b.js("return document.querySelector('#upload-result .error').innerHTML")
+                    .asText();
             assertTrue(refused.startsWith("<strong>400</strong> <code>samples[0].image</code>: "), refused);
 
             b.click("#start-phase");
             b.await("document.querySelectorAll('#versions-table tbody tr').length === 2", Duration.ofSeconds(90));
             b.await("document.getElementById('phase-result').textContent === 'The phase made v2.'");
-            assertEquals("done", b.js("return document.getElementById('job').dataset.state").asText());
+            assertEquals(
+                    "done",
+                    b.js("return document.getElementById('job').dataset.state").asText());
             assertEquals(2, client.versions("forms").path("versions").size());
 
             int active = client.versions("forms").at("/versions/1/active").asBoolean() ? 2 : 1;
             int other = 3 - active;
             b.click("tr[data-version=\"" + other + "\"] button");
             b.await("document.querySelector('tr[data-version=\"" + other + "\"]').dataset.status === 'active'");
-            assertEquals(other, client.send("GET", "/v1/classifiers/forms", null).path("activeVersion").asInt(),
+            assertEquals(
+                    other,
+                    client.send("GET", "/v1/classifiers/forms", null)
+                            .path("activeVersion")
+                            .asInt(),
                     "the Activate button made v" + other + " the active version");
         }
     }
@@ -253,9 +296,20 @@ class OperatorPageTest {
      */
     private static Page open(String chromium, String url, String name, String... extra) throws Exception {
         Path profile = Files.createDirectories(tmp.resolve("profile-" + name));
-        List<String> cmd = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000"));
+        List<String> cmd = new ArrayList<>(List.of(
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=20000"));
         cmd.addAll(List.of(extra));
         if (extra.length == 0) {
             cmd.add("--dump-dom");
@@ -263,7 +317,10 @@ class OperatorPageTest {
         cmd.add(url);
         Path out = tmp.resolve(name + ".html");
         Path err = tmp.resolve(name + ".log");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         try {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished within 120 s");
         } finally {
@@ -277,7 +334,8 @@ class OperatorPageTest {
 
     /** The first element {@code <tag ...attr...>...</tag>} in the DOM (no nesting of the same tag). */
     private static String element(String dom, String tag, String attr) {
-        Matcher m = Pattern.compile("<" + tag + "\\b[^>]*" + Pattern.quote(attr) + "[^>]*>.*?</" + tag + ">", Pattern.DOTALL)
+        Matcher m = Pattern.compile(
+                        "<" + tag + "\\b[^>]*" + Pattern.quote(attr) + "[^>]*>.*?</" + tag + ">", Pattern.DOTALL)
                 .matcher(dom);
         assertTrue(m.find(), "<" + tag + " " + attr + "> in the page:\n" + dom);
         return m.group();
@@ -320,9 +378,12 @@ class OperatorPageTest {
         }
 
         static WebDriver start(String chromedriver, String chromium, Path profile) throws Exception {
-            Process p = new ProcessBuilder(chromedriver, "--port=0").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(chromedriver, "--port=0")
+                    .redirectErrorStream(true)
+                    .start();
             try {
-                BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader r =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                 Pattern started = Pattern.compile("started successfully on port (\\d+)");
                 String line;
                 String port = null;
@@ -331,16 +392,27 @@ class OperatorPageTest {
                     port = m.find() ? m.group(1) : null;
                 }
                 assertTrue(port != null, "chromedriver started");
-                Thread drain = new Thread(() -> r.lines().forEach(l -> { }));
+                Thread drain = new Thread(() -> r.lines().forEach(l -> {}));
                 drain.setDaemon(true);
                 drain.start();
                 String url = "http://127.0.0.1:" + port;
                 ObjectNode caps = JSON.createObjectNode();
-                ObjectNode opts = caps.putObject("capabilities").putObject("alwaysMatch").put("browserName", "chrome")
-                        .putObject("goog:chromeOptions").put("binary", chromium);
-                for (String a : List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--window-size=1280,1400", "--user-data-dir=" + profile)) {
+                ObjectNode opts = caps.putObject("capabilities")
+                        .putObject("alwaysMatch")
+                        .put("browserName", "chrome")
+                        .putObject("goog:chromeOptions")
+                        .put("binary", chromium);
+                for (String a : List.of(
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--window-size=1280,1400",
+                        "--user-data-dir=" + profile)) {
                     opts.withArray("args").add(a);
                 }
                 JsonNode s = send("POST", url + "/session", caps);
@@ -352,15 +424,19 @@ class OperatorPageTest {
         }
 
         private static JsonNode send(String method, String url, JsonNode body) throws Exception {
-            HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+            HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(60))
                     .header("Content-Type", "application/json");
-            rb.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body.toString()));
+            rb.method(
+                    method,
+                    body == null
+                            ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body.toString()));
             HttpResponse<String> r = HTTP.send(rb.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode v = JSON.readTree(r.body()).path("value");
             if (r.statusCode() != 200) {
-                throw new IllegalStateException(method + " " + url + ": " + v.path("error").asText() + ": "
-                        + v.path("message").asText());
+                throw new IllegalStateException(method + " " + url + ": "
+                        + v.path("error").asText() + ": " + v.path("message").asText());
             }
             return v;
         }
@@ -386,21 +462,28 @@ class OperatorPageTest {
         void await(String condition, Duration timeout) throws Exception {
             long end = System.nanoTime() + timeout.toNanos();
             while (!js("return !!(" + condition + ")").asBoolean()) {
-                assertTrue(System.nanoTime() < end, "within " + timeout + ": " + condition + "; the page says:\n"
-                        + js("return document.body.innerText").asText());
+                assertTrue(
+                        System.nanoTime() < end,
+                        "within " + timeout + ": " + condition + "; the page says:\n"
+                                + js("return document.body.innerText").asText());
                 Thread.sleep(100);
             }
         }
 
         private String element(String css) throws Exception {
-            JsonNode e = call("POST", "/element", JSON.createObjectNode().put("using", "css selector").put("value", css));
+            JsonNode e = call(
+                    "POST",
+                    "/element",
+                    JSON.createObjectNode().put("using", "css selector").put("value", css));
             return e.elements().next().asText();
         }
 
         /** Types into a field, or chooses files (paths separated by newlines) in a file input. */
         void type(String css, String text) throws Exception {
             String e = element(css);
-            if (!js("return document.querySelector('" + css + "').type").asText().equals("file")) {
+            if (!js("return document.querySelector('" + css + "').type")
+                    .asText()
+                    .equals("file")) {
                 call("POST", "/element/" + e + "/clear", JSON.createObjectNode());
             }
             call("POST", "/element/" + e + "/value", JSON.createObjectNode().put("text", text));

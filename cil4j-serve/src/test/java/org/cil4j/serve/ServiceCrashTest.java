@@ -49,7 +49,11 @@ class ServiceCrashTest {
             spec.put("name", "crash");
             spec.put("preset", "tin100-32"); // a ResNet-32: epochs long enough to kill one midway
             spec.putObject("method").put("name", "icarl");
-            spec.putObject("train").put("epochs", 4).put("batchSize", 32).putObject("augment").put("crop", false);
+            spec.putObject("train")
+                    .put("epochs", 4)
+                    .put("batchSize", 32)
+                    .putObject("augment")
+                    .put("crop", false);
             c.createClassifier(spec);
             for (int label : new int[] {0, 1}) {
                 List<CilClient.Sample> s = new ArrayList<>();
@@ -62,7 +66,9 @@ class ServiceCrashTest {
             long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (c.job(jobId).path("progress").path("epoch").asInt(0) < 3) {
                 assertTrue(System.nanoTime() < end, "the phase never reached its third epoch");
-                assertFalse(c.job(jobId).path("state").asText().equals("done"), "the phase ended before it could be killed");
+                assertFalse(
+                        c.job(jobId).path("state").asText().equals("done"),
+                        "the phase ended before it could be killed");
                 Thread.sleep(100);
             }
             first.kill();
@@ -75,8 +81,11 @@ class ServiceCrashTest {
             assertEquals("done", done.path("state").asText(), done.toString());
             assertTrue(second.logged("resumes from its checkpoint"), String.join("\n", second.lines));
             assertEquals(1, c.versions("crash").path("versions").size());
-            assertEquals(1, c.predict("crash", FashionImages.png(FashionImages.data().test(), 1, 0, 1), 1)
-                    .path("version").asInt());
+            assertEquals(
+                    1,
+                    c.predict("crash", FashionImages.png(FashionImages.data().test(), 1, 0, 1), 1)
+                            .path("version")
+                            .asInt());
         }
         try (Stream<Path> s = Files.walk(home.resolve("classifiers"))) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no half-written version folder");
@@ -130,7 +139,8 @@ class ServiceCrashTest {
         assertFalse(referenced.isEmpty(), "some uploads finished before the kill");
         Set<String> files = new HashSet<>();
         try (Stream<Path> s = Files.walk(home.resolve("blobs"))) {
-            s.filter(Files::isRegularFile).forEach(p -> files.add(p.getFileName().toString()));
+            s.filter(Files::isRegularFile)
+                    .forEach(p -> files.add(p.getFileName().toString()));
         }
         assertTrue(files.containsAll(referenced), "every sample row has its file");
         assertEquals(referenced, files, "no orphan file is left after the restart's sweep");
@@ -159,12 +169,21 @@ class ServiceCrashTest {
         }
         try (CilServer s = CilServer.start(CilServer.Options.of(home, 0))) {
             CilClient c = new CilClient("http://127.0.0.1:" + s.port(), token);
-            assertEquals(13, c.storage("er").path("classes").get(0).path("pendingSamples").asInt(), "alice's 7 are gone");
+            assertEquals(
+                    13,
+                    c.storage("er")
+                            .path("classes")
+                            .get(0)
+                            .path("pendingSamples")
+                            .asInt(),
+                    "alice's 7 are gone");
             JsonNode audit = c.audit(10).path("entries");
             assertEquals("erase-source", audit.get(0).path("action").asText());
             assertEquals(7, audit.get(0).path("count").asInt());
         }
-        assertEquals(1, count(home, "SELECT COUNT(*) FROM erasures WHERE state = 'done' AND receipt LIKE '%\"deleted\":7%'"));
+        assertEquals(
+                1,
+                count(home, "SELECT COUNT(*) FROM erasures WHERE state = 'done' AND receipt LIKE '%\"deleted\":7%'"));
     }
 
     private static int count(Path home, String sql) throws Exception {

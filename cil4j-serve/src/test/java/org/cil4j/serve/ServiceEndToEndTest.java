@@ -109,7 +109,8 @@ class ServiceEndToEndTest {
 
             // forget Trouser: it never comes back in predictions
             c.forgetClass("fashion", "Trouser");
-            for (JsonNode p : c.predict("fashion", FashionImages.png(test, 1, 0, 20), 3).path("predictions")) {
+            for (JsonNode p :
+                    c.predict("fashion", FashionImages.png(test, 1, 0, 20), 3).path("predictions")) {
                 for (JsonNode t : p.path("top")) {
                     assertFalse(t.path("class").asText().equals("Trouser"), p.toString());
                 }
@@ -117,52 +118,84 @@ class ServiceEndToEndTest {
 
             // rollback to version 1
             c.activate("fashion", 1);
-            assertEquals(1, c.predict("fashion", FashionImages.png(test, 0, 0, 1), 1).path("version").asInt());
+            assertEquals(
+                    1,
+                    c.predict("fashion", FashionImages.png(test, 0, 0, 1), 1)
+                            .path("version")
+                            .asInt());
 
             // bad input names what was wrong
-            CilClient.Error e = assertThrows(CilClient.Error.class, () -> c.upload("fashion",
-                    List.of(new CilClient.Sample("Bag", FashionImages.bomb(100_000, 100_000)))));
+            CilClient.Error e = assertThrows(
+                    CilClient.Error.class,
+                    () -> c.upload(
+                            "fashion", List.of(new CilClient.Sample("Bag", FashionImages.bomb(100_000, 100_000)))));
             assertEquals(400, e.status());
             assertEquals("samples[0].image", e.field());
-            e = assertThrows(CilClient.Error.class, () -> c.upload("fashion",
-                    List.of(new CilClient.Sample("Bag", "not an image".getBytes()))));
+            e = assertThrows(
+                    CilClient.Error.class,
+                    () -> c.upload("fashion", List.of(new CilClient.Sample("Bag", "not an image".getBytes()))));
             assertEquals("samples[0].image", e.field());
-            e = assertThrows(CilClient.Error.class, () -> c.upload("nope", List.of(new CilClient.Sample("Bag",
-                    FashionImages.png(test, 0)))));
+            e = assertThrows(
+                    CilClient.Error.class,
+                    () -> c.upload("nope", List.of(new CilClient.Sample("Bag", FashionImages.png(test, 0)))));
             assertEquals(404, e.status());
             HttpResponse<String> r = raw(server.port(), token, "POST", "/v1/classifiers", "{not json");
             assertEquals(400, r.statusCode());
-            assertEquals("body", JSON.readTree(r.body()).path("error").path("field").asText());
-            assertEquals(401, raw(server.port(), null, "GET", "/v1/classifiers", null).statusCode());
+            assertEquals(
+                    "body", JSON.readTree(r.body()).path("error").path("field").asText());
+            assertEquals(
+                    401,
+                    raw(server.port(), null, "GET", "/v1/classifiers", null).statusCode());
             String predictOnly = new CilClient("http://127.0.0.1:" + server.port(), token)
-                    .send("POST", "/v1/tokens", JSON.createObjectNode().put("name", "app").put("scope", "predict"))
-                    .path("token").asText();
-            assertEquals(403, raw(server.port(), predictOnly, "DELETE", "/v1/classifiers/fashion/samples?source=x", null)
-                    .statusCode());
+                    .send(
+                            "POST",
+                            "/v1/tokens",
+                            JSON.createObjectNode().put("name", "app").put("scope", "predict"))
+                    .path("token")
+                    .asText();
+            assertEquals(
+                    403,
+                    raw(server.port(), predictOnly, "DELETE", "/v1/classifiers/fashion/samples?source=x", null)
+                            .statusCode());
             JsonNode listed = c.send("GET", "/v1/tokens", null).path("tokens");
             assertEquals(2, listed.size());
             assertFalse(listed.toString().contains(predictOnly), "a token list never shows a secret");
             String appId = listed.get(1).path("id").asText();
             c.send("DELETE", "/v1/tokens/" + appId, null);
-            assertEquals(401, raw(server.port(), predictOnly, "GET", "/v1/classifiers", null).statusCode(),
+            assertEquals(
+                    401,
+                    raw(server.port(), predictOnly, "GET", "/v1/classifiers", null)
+                            .statusCode(),
                     "a revoked token is refused");
-            e = assertThrows(CilClient.Error.class, () -> c.send("DELETE", "/v1/tokens/" + listed.get(0).path("id").asText(),
-                    null));
+            e = assertThrows(
+                    CilClient.Error.class,
+                    () -> c.send(
+                            "DELETE", "/v1/tokens/" + listed.get(0).path("id").asText(), null));
             assertEquals(409, e.status(), "the last admin token stays");
             assertEquals(200, raw(server.port(), null, "GET", "/health", null).statusCode());
             String metrics = raw(server.port(), token, "GET", "/metrics", null).body();
-            assertTrue(metrics.contains("cil_http_requests_seconds_count"), metrics.substring(0, Math.min(500, metrics.length())));
+            assertTrue(
+                    metrics.contains("cil_http_requests_seconds_count"),
+                    metrics.substring(0, Math.min(500, metrics.length())));
             assertTrue(metrics.contains("cil_storage_budget_bytes"));
-            assertEquals(c.storage("fashion").path("keptBytes").asDouble(), gauge(metrics, "cil_storage_kept_bytes"),
+            assertEquals(
+                    c.storage("fashion").path("keptBytes").asDouble(),
+                    gauge(metrics, "cil_storage_kept_bytes"),
                     "/metrics counts the kept bytes the storage report shows");
-            assertTrue(gauge(metrics, "cil_predict_stage_seconds_count{stage=\"forward\"}") >= 1, "forward passes are timed");
+            assertTrue(
+                    gauge(metrics, "cil_predict_stage_seconds_count{stage=\"forward\"}") >= 1,
+                    "forward passes are timed");
         }
         // a restart finds everything
         try (CilServer server = CilServer.start(CilServer.Options.of(home, 0).withDb(url))) {
             assertTrue(server.firstAdminToken().isEmpty(), "the admin token is made once");
             CilClient c = new CilClient("http://127.0.0.1:" + server.port(), token);
             assertEquals(2, c.versions("fashion").path("versions").size());
-            assertEquals(1, c.predict("fashion", FashionImages.png(test, 0, 0, 1), 1).path("version").asInt());
+            assertEquals(
+                    1,
+                    c.predict("fashion", FashionImages.png(test, 0, 0, 1), 1)
+                            .path("version")
+                            .asInt());
         }
     }
 
@@ -187,7 +220,11 @@ class ServiceEndToEndTest {
             assertEquals(version, r.path("version").asInt());
             for (JsonNode p : r.path("predictions")) {
                 n++;
-                if (p.path("top").get(0).path("class").asText().equals(test.classNames().get(label))) {
+                if (p.path("top")
+                        .get(0)
+                        .path("class")
+                        .asText()
+                        .equals(test.classNames().get(label))) {
                     hit++;
                 }
             }
@@ -204,7 +241,9 @@ class ServiceEndToEndTest {
     private static HttpResponse<String> raw(int port, String token, String method, String path, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -216,8 +255,10 @@ class ServiceEndToEndTest {
 
     /** @return the value of the first sample line of a Prometheus text that starts with {@code name} */
     private static double gauge(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{") && !name.contains("{"))
-                .findFirst().map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        return metrics.lines()
+                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{") && !name.contains("{"))
+                .findFirst()
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .orElseThrow(() -> new AssertionError("no " + name + " in /metrics"));
     }
 }

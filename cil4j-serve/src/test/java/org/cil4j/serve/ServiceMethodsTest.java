@@ -35,7 +35,8 @@ class ServiceMethodsTest {
     @BeforeAll
     static void start() {
         server = CilServer.start(CilServer.Options.of(home, 0));
-        client = new CilClient("http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
+        client = new CilClient(
+                "http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
     }
 
     @AfterAll

@@ -44,7 +44,8 @@ class ServiceReplicasTest {
             }
             String token = replicas.get(0).token;
             assertNotNull(token);
-            List<CilClient> clients = replicas.stream().map(r -> r.client(token)).toList();
+            List<CilClient> clients =
+                    replicas.stream().map(r -> r.client(token)).toList();
             ImageDataset train = FashionImages.data().train();
             ObjectNode spec = JSON.createObjectNode().put("name", "rep").put("method", "finetune");
             // long enough to kill one midway; lr 0.01: at the preset's 0.05, batches of 32 and 40 epochs
@@ -56,23 +57,38 @@ class ServiceReplicasTest {
             for (int[] phase : new int[][] {{0, 1}, {2, 3}}) {
                 upload(clients.get(1), train, phase, null);
                 String job = clients.get(2).startPhase("rep").path("id").asText();
-                assertEquals("done", clients.get(1).awaitJob(job, Duration.ofMinutes(3)).path("state").asText());
+                assertEquals(
+                        "done",
+                        clients.get(1)
+                                .awaitJob(job, Duration.ofMinutes(3))
+                                .path("state")
+                                .asText());
                 v++;
             }
-            assertEquals(1, replicas.stream().filter(r -> r.logged("holds the training lease")).count(),
+            assertEquals(
+                    1,
+                    replicas.stream()
+                            .filter(r -> r.logged("holds the training lease"))
+                            .count(),
                     "exactly one replica trains");
             byte[] img = FashionImages.png(FashionImages.data().test(), 0);
             for (CilClient c : clients) {
-                assertEquals(2, c.predict("rep", List.of(img), 1).path("version").asInt());
+                assertEquals(
+                        2, c.predict("rep", List.of(img), 1).path("version").asInt());
             }
             clients.get(1).activate("rep", 1);
             for (CilClient c : clients) {
-                assertEquals(1, c.predict("rep", List.of(img), 1).path("version").asInt(), "the rollback reaches every replica");
+                assertEquals(
+                        1,
+                        c.predict("rep", List.of(img), 1).path("version").asInt(),
+                        "the rollback reaches every replica");
             }
             clients.get(1).activate("rep", 2);
 
             // the trainer dies mid-phase; another replica takes the lease and resumes from the checkpoint
-            int trainer = replicas.indexOf(replicas.stream().filter(r -> r.logged("holds the training lease")).findFirst()
+            int trainer = replicas.indexOf(replicas.stream()
+                    .filter(r -> r.logged("holds the training lease"))
+                    .findFirst()
                     .orElseThrow());
             upload(clients.get(0), train, new int[] {4, 5}, "s1");
             String job = clients.get(0).startPhase("rep").path("id").asText();
@@ -87,14 +103,19 @@ class ServiceReplicasTest {
             CilClient survivor = alive.get(0).client(token);
             JsonNode done = survivor.awaitJob(job, Duration.ofMinutes(3));
             assertEquals("done", done.path("state").asText(), done.toString());
-            assertEquals(1, alive.stream().filter(r -> r.logged("resumes from its checkpoint")).count(),
+            assertEquals(
+                    1,
+                    alive.stream()
+                            .filter(r -> r.logged("resumes from its checkpoint"))
+                            .count(),
                     "one survivor took the lease and resumed the phase from its checkpoint");
             assertEquals(3, survivor.versions("rep").path("versions").size(), "one version per phase, none twice");
 
             // concurrent erasures of one source, on both survivors: each sample deleted once, the audit exact
             int kept = 0;
             for (JsonNode s : survivor.storage("rep").path("classes")) {
-                kept += s.path("keptSamples").asInt() + s.path("validationSamples").asInt();
+                kept += s.path("keptSamples").asInt()
+                        + s.path("validationSamples").asInt();
             }
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<JsonNode>> receipts = new ArrayList<>();
@@ -109,7 +130,8 @@ class ServiceReplicasTest {
             pool.shutdown();
             int keptAfter = 0;
             for (JsonNode s : survivor.storage("rep").path("classes")) {
-                keptAfter += s.path("keptSamples").asInt() + s.path("validationSamples").asInt();
+                keptAfter += s.path("keptSamples").asInt()
+                        + s.path("validationSamples").asInt();
             }
             assertTrue(deleted > 0, "source s1's kept samples were erased");
             assertEquals(kept - keptAfter, deleted, "the receipts add up to what was deleted, each sample once");

@@ -31,11 +31,17 @@ class ServiceSweepAndBatchTest {
         ImageDataset train = FashionImages.data().train();
         Service.Limits d = Service.Limits.DEFAULT;
         CilServer.Options o = CilServer.Options.of(home, 0);
-        o = new CilServer.Options(o.home(), 0, "127.0.0.1", null, 0,
+        o = new CilServer.Options(
+                o.home(),
+                0,
+                "127.0.0.1",
+                null,
+                0,
                 new Service.Limits(d.maxImageBytes(), d.maxImagesPerRequest(), d.maxPixels(), 64, 50, d.sweepSeconds()),
                 o.maxRequestBytes());
         try (CilServer s = CilServer.start(o)) {
-            CilClient c = new CilClient("http://127.0.0.1:" + s.port(), s.firstAdminToken().orElseThrow());
+            CilClient c = new CilClient(
+                    "http://127.0.0.1:" + s.port(), s.firstAdminToken().orElseThrow());
             c.createClassifier(JSON.createObjectNode().put("name", "sw").put("method", "finetune"));
             String soon = Instant.now().plusSeconds(2).toString();
             String later = Instant.now().plusSeconds(3600).toString();
@@ -43,8 +49,8 @@ class ServiceSweepAndBatchTest {
             for (int label : new int[] {7, 8}) {
                 List<byte[]> imgs = FashionImages.png(train, label, 0, 60);
                 for (int i = 0; i < imgs.size(); i++) {
-                    batch.add(new CilClient.Sample(train.classNames().get(label), imgs.get(i), null,
-                            i < 10 ? soon : later));
+                    batch.add(new CilClient.Sample(
+                            train.classNames().get(label), imgs.get(i), null, i < 10 ? soon : later));
                 }
             }
             c.upload("sw", batch);
@@ -58,8 +64,11 @@ class ServiceSweepAndBatchTest {
                 assertEquals(50, cl.path("pendingSamples").asInt());
             }
 
-            assertEquals("done", c.awaitJob(c.startPhase("sw").path("id").asText(), Duration.ofMinutes(3))
-                    .path("state").asText());
+            assertEquals(
+                    "done",
+                    c.awaitJob(c.startPhase("sw").path("id").asText(), Duration.ofMinutes(3))
+                            .path("state")
+                            .asText());
             byte[] img = FashionImages.png(FashionImages.data().test(), 0);
             long[] before = s.service().predictCounts();
             ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -73,7 +82,8 @@ class ServiceSweepAndBatchTest {
             pool.shutdown();
             long[] after = s.service().predictCounts();
             assertEquals(32, after[1] - before[1]);
-            assertTrue(after[0] - before[0] < 32, "32 concurrent requests ran in " + (after[0] - before[0]) + " batches");
+            assertTrue(
+                    after[0] - before[0] < 32, "32 concurrent requests ran in " + (after[0] - before[0]) + " batches");
         }
     }
 }

@@ -34,7 +34,9 @@ class ServiceWalkthroughTest {
         ImageDataset train = FashionImages.data().train();
         ImageDataset test = FashionImages.data().test();
         try (CilServer server = CilServer.start(CilServer.Options.of(home, 0))) {
-            CilClient c = new CilClient("http://127.0.0.1:" + server.port(), server.firstAdminToken().orElseThrow());
+            CilClient c = new CilClient(
+                    "http://127.0.0.1:" + server.port(),
+                    server.firstAdminToken().orElseThrow());
             for (String method : new String[] {"lucir", "finetune"}) {
                 ObjectNode spec = JSON.createObjectNode().put("name", method).put("storageBudgetBytes", 400L * 28 * 28);
                 spec.putObject("method").put("name", method);
@@ -48,7 +50,8 @@ class ServiceWalkthroughTest {
                         List<CilClient.Sample> s = new ArrayList<>();
                         List<byte[]> imgs = FashionImages.png(train, label, 0, 150);
                         for (int i = 0; i < imgs.size(); i++) {
-                            s.add(new CilClient.Sample(train.classNames().get(label), imgs.get(i), "user-" + (i % 10), null));
+                            s.add(new CilClient.Sample(
+                                    train.classNames().get(label), imgs.get(i), "user-" + (i % 10), null));
                         }
                         c.upload(method, s);
                     }
@@ -58,19 +61,32 @@ class ServiceWalkthroughTest {
             }
             double lucirOld = accuracy(c, "lucir", test, 8);
             double finetuneOld = accuracy(c, "finetune", test, 8);
-            System.out.printf("after phase 5, first eight classes: LUCIR %.1f%%, fine-tuning %.1f%%%n", lucirOld, finetuneOld);
-            assertTrue(lucirOld > finetuneOld + 25, "after phase 5, on the first eight classes: LUCIR " + lucirOld
-                    + "%, fine-tuning " + finetuneOld + "%");
+            System.out.printf(
+                    "after phase 5, first eight classes: LUCIR %.1f%%, fine-tuning %.1f%%%n", lucirOld, finetuneOld);
+            assertTrue(
+                    lucirOld > finetuneOld + 25,
+                    "after phase 5, on the first eight classes: LUCIR " + lucirOld + "%, fine-tuning " + finetuneOld
+                            + "%");
 
             // erasure: rows and files gone, the storage report agrees with the files left
             int before = totalSamples(c);
             JsonNode receipt = c.erase("lucir", "user-4");
             assertTrue(receipt.path("deleted").asInt() > 0, receipt.toString());
             assertEquals(before - receipt.path("deleted").asInt(), totalSamples(c));
-            assertEquals(0, query(home, "SELECT COUNT(*) FROM samples WHERE source_id = 'user-4' AND classifier_id IN "
-                    + "(SELECT id FROM classifiers WHERE name = 'lucir')"), "no row of the source is left");
-            assertEquals((long) totalSamples(c), query(home, "SELECT COUNT(*) FROM samples"), "the storage report counts the rows");
-            assertEquals(query(home, "SELECT COUNT(DISTINCT blob) FROM samples"), files(home.resolve("blobs")),
+            assertEquals(
+                    0,
+                    query(
+                            home,
+                            "SELECT COUNT(*) FROM samples WHERE source_id = 'user-4' AND classifier_id IN "
+                                    + "(SELECT id FROM classifiers WHERE name = 'lucir')"),
+                    "no row of the source is left");
+            assertEquals(
+                    (long) totalSamples(c),
+                    query(home, "SELECT COUNT(*) FROM samples"),
+                    "the storage report counts the rows");
+            assertEquals(
+                    query(home, "SELECT COUNT(DISTINCT blob) FROM samples"),
+                    files(home.resolve("blobs")),
                     "a file for each stored image and none for the erased ones");
         }
     }
@@ -80,7 +96,9 @@ class ServiceWalkthroughTest {
         int n = 0;
         for (String m : new String[] {"lucir", "finetune"}) {
             for (JsonNode cl : c.storage(m).path("classes")) {
-                n += cl.path("keptSamples").asInt() + cl.path("validationSamples").asInt() + cl.path("pendingSamples").asInt();
+                n += cl.path("keptSamples").asInt()
+                        + cl.path("validationSamples").asInt()
+                        + cl.path("pendingSamples").asInt();
             }
         }
         return n;
@@ -108,7 +126,11 @@ class ServiceWalkthroughTest {
             List<byte[]> imgs = FashionImages.png(test, label, 0, 50);
             for (JsonNode p : c.predict(name, imgs, 1).path("predictions")) {
                 n++;
-                if (p.path("top").get(0).path("class").asText().equals(test.classNames().get(label))) {
+                if (p.path("top")
+                        .get(0)
+                        .path("class")
+                        .asText()
+                        .equals(test.classNames().get(label))) {
                     hit++;
                 }
             }

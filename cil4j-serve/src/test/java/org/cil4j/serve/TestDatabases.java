@@ -23,8 +23,10 @@ final class TestDatabases {
             return null;
         }
         String admin = System.getenv(ENV);
-        Assumptions.assumeTrue(admin != null && !admin.isBlank(), ENV + " is not set: the PostgreSQL variant is skipped"
-                + " (.ci/run starts Debian's postgresql and sets it)");
+        Assumptions.assumeTrue(
+                admin != null && !admin.isBlank(),
+                ENV + " is not set: the PostgreSQL variant is skipped"
+                        + " (.ci/run starts Debian's postgresql and sets it)");
         return ScratchDatabase.create(admin, "cil_test_");
     }
 

@@ -55,11 +55,15 @@ final class SparkScore {
         Dataset<Row> in = read(s, images);
         String versionDir = version.toAbsolutePath().toString();
         String root = images.toAbsolutePath().normalize().toString();
-        in.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> score(rows, versionDir, root, topK, batch),
-                Encoders.row(SCHEMA)).write().parquet(out.toAbsolutePath().toString());
+        in.mapPartitions(
+                        (MapPartitionsFunction<Row, Row>) rows -> score(rows, versionDir, root, topK, batch),
+                        Encoders.row(SCHEMA))
+                .write()
+                .parquet(out.toAbsolutePath().toString());
         long n = s.read().parquet(out.toAbsolutePath().toString()).count();
-        System.err.printf("cil score: version %d of '%s' (%d classes), top %d%n", m.version(), m.classifier(),
-                m.classIds().length, topK);
+        System.err.printf(
+                "cil score: version %d of '%s' (%d classes), top %d%n",
+                m.version(), m.classifier(), m.classIds().length, topK);
         return n;
     }
 
@@ -78,8 +82,12 @@ final class SparkScore {
         if (!Files.isDirectory(images)) {
             throw new CilException("--images " + images + ": neither a folder of images nor a Parquet table");
         }
-        return s.read().format("binaryFile").option("recursiveFileLookup", "true").option("pathGlobFilter", IMAGE_GLOB)
-                .load(p).selectExpr("path AS id", "content AS image");
+        return s.read()
+                .format("binaryFile")
+                .option("recursiveFileLookup", "true")
+                .option("pathGlobFilter", IMAGE_GLOB)
+                .load(p)
+                .selectExpr("path AS id", "content AS image");
     }
 
     private static boolean isParquet(Path images) {
@@ -109,8 +117,13 @@ final class SparkScore {
                 ids.add(id);
                 try {
                     byte[] img = r.isNullAt(1) ? new byte[0] : (byte[]) r.get(1);
-                    px.add(ImageBytes.decode(img, "image " + id, m.spec().channels(), m.spec().imageSize(),
-                            m.spec().imageSize(), MAX_PIXELS));
+                    px.add(ImageBytes.decode(
+                            img,
+                            "image " + id,
+                            m.spec().channels(),
+                            m.spec().imageSize(),
+                            m.spec().imageSize(),
+                            MAX_PIXELS));
                     errors.add(null);
                 } catch (CilException e) {
                     px.add(null);
@@ -130,9 +143,12 @@ final class SparkScore {
                     continue;
                 }
                 List<VersionNet.Scored> top = VersionNet.top(m, logits, at++, topK);
-                out.add(RowFactory.create(ids.get(i), top.stream().map(VersionNet.Scored::classId).toArray(Integer[]::new),
+                out.add(RowFactory.create(
+                        ids.get(i),
+                        top.stream().map(VersionNet.Scored::classId).toArray(Integer[]::new),
                         top.stream().map(VersionNet.Scored::name).toArray(String[]::new),
-                        top.stream().map(VersionNet.Scored::score).toArray(Double[]::new), null));
+                        top.stream().map(VersionNet.Scored::score).toArray(Double[]::new),
+                        null));
             }
         }
         return out.iterator();

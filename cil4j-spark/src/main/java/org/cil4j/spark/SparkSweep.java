@@ -36,7 +36,8 @@ final class SparkSweep {
     static final String CELL_JAVA_OPTS = "spark.cil4j.cellJavaOptions";
 
     /** One cell as a task carries it: plain strings, so that it serializes. */
-    record CellTask(String name, String configJson, String runDir, String command, String javaOpts) implements Serializable {
+    record CellTask(String name, String configJson, String runDir, String command, String javaOpts)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
 
         /** Runs in the executor. @return what {@link Sweep#prepare} said of the folder */
@@ -69,8 +70,10 @@ final class SparkSweep {
             cmd.add(runDir);
             cmd.add(status);
             cmd.add(command);
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             try {
                 try (OutputStream in = p.getOutputStream()) {
                     in.write(configJson.getBytes(StandardCharsets.UTF_8));
@@ -96,7 +99,12 @@ final class SparkSweep {
         private static String classPath() {
             String cp = System.getProperty("java.class.path");
             try {
-                String own = Path.of(Sweep.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+                String own = Path.of(Sweep.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString();
                 return List.of(cp.split(File.pathSeparator)).contains(own) ? cp : own + File.pathSeparator + cp;
             } catch (java.net.URISyntaxException | RuntimeException e) {
                 return cp;
@@ -112,18 +120,26 @@ final class SparkSweep {
         List<CellTask> tasks = new ArrayList<>();
         for (Sweep.Cell c : sweep.cells()) {
             try {
-                tasks.add(new CellTask(c.name(), ConfigLoader.MAPPER.writeValueAsString(c.config()),
-                        sweep.root().toAbsolutePath().resolve(c.name()).toString(), command, opts));
+                tasks.add(new CellTask(
+                        c.name(),
+                        ConfigLoader.MAPPER.writeValueAsString(c.config()),
+                        sweep.root().toAbsolutePath().resolve(c.name()).toString(),
+                        command,
+                        opts));
             } catch (JsonProcessingException e) {
                 throw new CilException("cannot write the config of sweep cell " + c.name() + ": " + e.getMessage(), e);
             }
         }
-        System.err.printf("cil sweep: %d cell(s) as Spark tasks at %s, results under %s%n", tasks.size(),
-                s.sparkContext().master(), sweep.root());
+        System.err.printf(
+                "cil sweep: %d cell(s) as Spark tasks at %s, results under %s%n",
+                tasks.size(), s.sparkContext().master(), sweep.root());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
-        List<String> statuses = sc.parallelize(tasks, Math.max(1, tasks.size())).map(CellTask::run).collect();
+        List<String> statuses = sc.parallelize(tasks, Math.max(1, tasks.size()))
+                .map(CellTask::run)
+                .collect();
         for (int i = 0; i < tasks.size(); i++) {
-            System.err.printf("[%d/%d] %s: %s%n", i + 1, tasks.size(), tasks.get(i).name(), statuses.get(i));
+            System.err.printf(
+                    "[%d/%d] %s: %s%n", i + 1, tasks.size(), tasks.get(i).name(), statuses.get(i));
         }
         return statuses;
     }

@@ -46,9 +46,10 @@ class SparkScoreTest {
     void scoringOnSparkEqualsTheServicesPredictions() throws Exception {
         Datasets.TrainTest data = Datasets.load("fashion-mnist", null);
         CilServer.Options o = CilServer.Options.of(tmp.resolve("home"), 0);
-        try (CilServer s = CilServer.start(new CilServer.Options(o.home(), 0, "127.0.0.1", null, 1, o.limits(),
-                o.maxRequestBytes()))) {
-            CilClient c = new CilClient("http://127.0.0.1:" + s.port(), s.firstAdminToken().orElseThrow());
+        try (CilServer s = CilServer.start(
+                new CilServer.Options(o.home(), 0, "127.0.0.1", null, 1, o.limits(), o.maxRequestBytes()))) {
+            CilClient c = new CilClient(
+                    "http://127.0.0.1:" + s.port(), s.firstAdminToken().orElseThrow());
             c.createClassifier(JSON.createObjectNode().put("name", "sc").put("method", "finetune"));
             List<CilClient.Sample> upload = new ArrayList<>();
             for (int label : new int[] {0, 1, 7}) {
@@ -57,17 +58,29 @@ class SparkScoreTest {
                 }
             }
             c.upload("sc", upload);
-            assertEquals("done", c.awaitJob(c.startPhase("sc").path("id").asText(), Duration.ofMinutes(3))
-                    .path("state").asText());
+            assertEquals(
+                    "done",
+                    c.awaitJob(c.startPhase("sc").path("id").asText(), Duration.ofMinutes(3))
+                            .path("state")
+                            .asText());
             Path version;
             try (Stream<Path> w = Files.walk(o.home())) {
-                version = w.filter(p -> p.getFileName().toString().equals(VersionManifest.FILE)).findFirst().orElseThrow()
+                version = w.filter(p -> p.getFileName().toString().equals(VersionManifest.FILE))
+                        .findFirst()
+                        .orElseThrow()
                         .getParent();
             }
 
             Path images = tmp.resolve("images");
-            assertTrue(run("score", "--version", version.toString(), "--images", images.toString(), "--out",
-                    tmp.resolve("o").toString()).contains("--images " + images + ": no such folder"));
+            assertTrue(run(
+                            "score",
+                            "--version",
+                            version.toString(),
+                            "--images",
+                            images.toString(),
+                            "--out",
+                            tmp.resolve("o").toString())
+                    .contains("--images " + images + ": no such folder"));
             Files.createDirectories(images.resolve("sub"));
             List<byte[]> test = new ArrayList<>();
             List<String> ids = new ArrayList<>();
@@ -83,9 +96,13 @@ class SparkScoreTest {
 
             long t0 = System.nanoTime();
             Map<String, Row> scored = score(version, images, tmp.resolve("scores"));
-            System.out.printf("cil score of %d images on Spark local[2]: %.1f s%n", scored.size(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "cil score of %d images on Spark local[2]: %.1f s%n",
+                    scored.size(), (System.nanoTime() - t0) / 1e9);
             assertEquals(ids.size() + 1, scored.size());
-            assertTrue(scored.get("broken.png").getString(4).contains("cannot decode"), scored.get("broken.png").toString());
+            assertTrue(
+                    scored.get("broken.png").getString(4).contains("cannot decode"),
+                    scored.get("broken.png").toString());
             assertSame(c.predict("sc", test, 3), ids, scored);
 
             // the same images as a Parquet table of id and bytes, after a class is forgotten
@@ -96,8 +113,11 @@ class SparkScoreTest {
                 for (int i = 0; i < ids.size(); i++) {
                     rows.add(RowFactory.create(ids.get(i), test.get(i)));
                 }
-                w.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("image", DataTypes.BinaryType))
-                        .write().parquet(table.toString());
+                w.createDataFrame(
+                                rows,
+                                new StructType().add("id", DataTypes.StringType).add("image", DataTypes.BinaryType))
+                        .write()
+                        .parquet(table.toString());
             } finally {
                 w.stop();
             }
@@ -107,17 +127,33 @@ class SparkScoreTest {
             assertEquals(ids.size(), after.size());
             JsonNode answer = c.predict("sc", test, 3);
             assertSame(answer, ids, after);
-            after.values().stream().filter(r -> r.isNullAt(4))
-                    .forEach(r -> assertFalse(r.getList(2).contains(forgotten), "a forgotten class is never predicted: " + r));
+            after.values().stream()
+                    .filter(r -> r.isNullAt(4))
+                    .forEach(r -> assertFalse(
+                            r.getList(2).contains(forgotten), "a forgotten class is never predicted: " + r));
         }
     }
 
     @Test
     void badInputIsRefusedNamingTheOption() throws Exception {
         Path none = tmp.resolve("none");
-        assertTrue(run("score", "--version", none.toString(), "--images", tmp.toString(), "--out", tmp.resolve("o").toString())
+        assertTrue(run(
+                        "score",
+                        "--version",
+                        none.toString(),
+                        "--images",
+                        tmp.toString(),
+                        "--out",
+                        tmp.resolve("o").toString())
                 .contains("--version " + none + ": no such folder"));
-        assertTrue(run("score", "--version", tmp.toString(), "--images", tmp.toString(), "--out", tmp.resolve("o").toString())
+        assertTrue(run(
+                        "score",
+                        "--version",
+                        tmp.toString(),
+                        "--images",
+                        tmp.toString(),
+                        "--out",
+                        tmp.resolve("o").toString())
                 .contains(tmp + " is not a trained version of cil serve"));
     }
 
@@ -141,8 +177,20 @@ class SparkScoreTest {
 
     /** Runs cil score and reads its table back, by image id. */
     private static Map<String, Row> score(Path version, Path images, Path out) {
-        run("score", "--spark", "local[2]", "--version", version.toString(), "--images", images.toString(), "--out",
-                out.toString(), "--top-k", "3", "--batch", "8");
+        run(
+                "score",
+                "--spark",
+                "local[2]",
+                "--version",
+                version.toString(),
+                "--images",
+                images.toString(),
+                "--out",
+                out.toString(),
+                "--top-k",
+                "3",
+                "--batch",
+                "8");
         SparkSession s = Sessions.open("local[1]", "read back");
         try {
             Map<String, Row> byId = new HashMap<>();

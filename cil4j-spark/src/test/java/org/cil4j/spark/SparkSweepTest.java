@@ -28,8 +28,8 @@ class SparkSweepTest {
     @TempDir
     Path tmp;
 
-    private static final List<String> CELLS = List.of("method-finetune_seed-1", "method-finetune_seed-2",
-            "method-lwf-mc_seed-1", "method-lwf-mc_seed-2");
+    private static final List<String> CELLS =
+            List.of("method-finetune_seed-1", "method-finetune_seed-2", "method-lwf-mc_seed-1", "method-lwf-mc_seed-2");
     private static final String KILLED = "method-finetune_seed-2";
     private static final String BASE = """
                 { "name": "tiny", "device": "cpu", "threads": 1,
@@ -53,22 +53,28 @@ class SparkSweepTest {
         long t1 = System.nanoTime();
 
         // the Spark sweep runs while this thread kills one cell's JVM in its second phase
-        CompletableFuture<String> onSpark = CompletableFuture.supplyAsync(() -> sweep("--out", spark.toString(),
-                "--spark", "local[2]"));
+        CompletableFuture<String> onSpark =
+                CompletableFuture.supplyAsync(() -> sweep("--out", spark.toString(), "--spark", "local[2]"));
         ProcessHandle killed = killInSecondPhase(spark.resolve(KILLED), onSpark);
         String log = onSpark.get(5, TimeUnit.MINUTES);
         long t2 = System.nanoTime();
-        System.out.printf("sweep of 4 cells: %.1f s here, %.1f s on Spark local[2] (one cell killed and resumed)%n",
+        System.out.printf(
+                "sweep of 4 cells: %.1f s here, %.1f s on Spark local[2] (one cell killed and resumed)%n",
                 (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertTrue(!killed.isAlive(), "the cell's JVM was killed");
-        assertTrue(log.matches("(?s).*" + KILLED + ": stopped after phase [12] of 3, resuming from its newest checkpoint"
-                + " \\(attempt 1\\).*"), "the second attempt resumed: " + log);
+        assertTrue(
+                log.matches("(?s).*" + KILLED + ": stopped after phase [12] of 3, resuming from its newest checkpoint"
+                        + " \\(attempt 1\\).*"),
+                "the second attempt resumed: " + log);
         assertTrue(log.contains("sweep: 4 run(s), 0 skipped as complete"), log);
         for (String cell : CELLS) {
-            assertEquals(numbers(here.resolve(cell)), numbers(spark.resolve(cell)), cell + ": the same numbers bit for bit");
-            assertEquals(epochs(here.resolve(cell)), epochs(spark.resolve(cell)), cell + ": the same epochs, none twice");
+            assertEquals(
+                    numbers(here.resolve(cell)), numbers(spark.resolve(cell)), cell + ": the same numbers bit for bit");
+            assertEquals(
+                    epochs(here.resolve(cell)), epochs(spark.resolve(cell)), cell + ": the same epochs, none twice");
         }
-        assertTrue(plain.contains("| method=lwf-mc | 2 |") && log.contains("| method=lwf-mc | 2 |"),
+        assertTrue(
+                plain.contains("| method=lwf-mc | 2 |") && log.contains("| method=lwf-mc | 2 |"),
                 "both print the comparison: " + log);
 
         String again = sweep("--out", spark.toString(), "--spark", "local[2]");
@@ -91,8 +97,10 @@ class SparkSweepTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline && !sweep.isDone()) {
             if (Files.exists(epochs) && Files.readAllLines(epochs).stream().anyMatch(l -> l.contains("\"phase\":1"))) {
-                Optional<ProcessHandle> child = ProcessHandle.current().descendants()
-                        .filter(p -> commandLine(p).contains(runDir.toString())).findFirst();
+                Optional<ProcessHandle> child = ProcessHandle.current()
+                        .descendants()
+                        .filter(p -> commandLine(p).contains(runDir.toString()))
+                        .findFirst();
                 if (child.isPresent()) {
                     child.get().destroyForcibly();
                     child.get().onExit().get(30, TimeUnit.SECONDS);
@@ -102,14 +110,16 @@ class SparkSweepTest {
             Thread.sleep(10);
         }
         fail("the cell " + runDir + " never reached its second phase in a JVM of its own; epochs: "
-                + (Files.exists(epochs) ? Files.readAllLines(epochs) : "none") + (sweep.isDone() ? ": " + sweep.get() : ""));
+                + (Files.exists(epochs) ? Files.readAllLines(epochs) : "none")
+                + (sweep.isDone() ? ": " + sweep.get() : ""));
         return null;
     }
 
     /** A process's arguments, read from /proc: ProcessHandle.Info leaves out long command lines. */
     private static List<String> commandLine(ProcessHandle p) {
         try {
-            return List.of(Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).split("\0"));
+            return List.of(Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
+                    .split("\0"));
         } catch (java.io.IOException e) {
             return List.of(); // it ended
         }
@@ -117,7 +127,8 @@ class SparkSweepTest {
 
     /** The numbers of a run: accuracy matrices, summary, scenario, config. */
     private static JsonNode numbers(Path runDir) throws Exception {
-        ObjectNode r = (ObjectNode) ConfigLoader.MAPPER.readTree(runDir.resolve("results.json").toFile());
+        ObjectNode r = (ObjectNode)
+                ConfigLoader.MAPPER.readTree(runDir.resolve("results.json").toFile());
         assertTrue(r.path("complete").asBoolean(), runDir + " is complete");
         return r.retain("cnn", "nme", "taskAware", "summary", "scenario", "config");
     }
@@ -132,7 +143,8 @@ class SparkSweepTest {
     }
 
     private String sweep(String... more) {
-        List<String> args = new ArrayList<>(List.of("sweep", tmp.resolve("sweep.json").toString()));
+        List<String> args =
+                new ArrayList<>(List.of("sweep", tmp.resolve("sweep.json").toString()));
         args.addAll(List.of(more));
         Cil.Ran r = Cil.run(args.toArray(String[]::new));
         assertEquals(0, r.rc(), r.log());

@@ -28,8 +28,18 @@ import org.cil4j.train.TrainConfig;
  * @param gate when a new version becomes active on its own
  * @param seed master seed
  */
-public record ClassifierSpec(String name, MethodConfig method, String preset, int imageSize, int channels, ModelConfig model,
-        TrainConfig train, long storageBudgetBytes, double validationShare, Gate gate, long seed) {
+public record ClassifierSpec(
+        String name,
+        MethodConfig method,
+        String preset,
+        int imageSize,
+        int channels,
+        ModelConfig model,
+        TrainConfig train,
+        long storageBudgetBytes,
+        double validationShare,
+        Gate gate,
+        long seed) {
 
     /**
      * @param maxOldAccuracyDrop largest drop, in points, of accuracy on the classes the active
@@ -45,8 +55,8 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
      * structure (a version is loaded as one backbone and its heads; DER's network gains a
      * backbone per phase).
      */
-    public static final List<String> METHODS = List.of("lucir", "icarl", "wa", "bic", "replay", "lwf-mc", "ewc", "mas",
-            "finetune", "feature-extraction");
+    public static final List<String> METHODS =
+            List.of("lucir", "icarl", "wa", "bic", "replay", "lwf-mc", "ewc", "mas", "finetune", "feature-extraction");
 
     /** Methods whose memory the storage budget sizes. */
     static final List<String> REHEARSAL = List.of("lucir", "icarl", "wa", "bic", "replay");
@@ -79,12 +89,25 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
         if (req == null || !req.isObject()) {
             throw ApiException.bad(null, "the body must be a JSON object");
         }
-        known(req, "", List.of("name", "method", "preset", "model", "train", "storageBudgetBytes", "validationShare", "gate",
-                "seed"));
+        known(
+                req,
+                "",
+                List.of(
+                        "name",
+                        "method",
+                        "preset",
+                        "model",
+                        "train",
+                        "storageBudgetBytes",
+                        "validationShare",
+                        "gate",
+                        "seed"));
         String name = req.path("name").asText("");
         if (!NAME.matcher(name).matches()) {
-            throw ApiException.bad("name", "name must be 1-64 letters, digits, '.', '-' or '_', starting with a letter "
-                    + "or digit; got '" + name + "'");
+            throw ApiException.bad(
+                    "name",
+                    "name must be 1-64 letters, digits, '.', '-' or '_', starting with a letter " + "or digit; got '"
+                            + name + "'");
         }
         String preset = req.path("preset").asText("fmnist");
         if (!PRESETS.containsKey(preset)) {
@@ -94,16 +117,21 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
         JsonNode m = req.path("method");
         String methodName = m.isTextual() ? m.asText() : m.path("name").asText("lucir");
         if (!METHODS.contains(methodName)) {
-            throw ApiException.bad("method.name", "method '" + methodName + "' cannot run in the service; it runs "
-                    + METHODS + " (joint re-training needs every past sample, which the service deletes after a phase; "
-                    + "multi-task methods need a task oracle; der adds a backbone per phase, which a version of one backbone "
-                    + "cannot hold; der++ keeps copies of images in its own buffer, which an erasure by source could not "
-                    + "reach)");
+            throw ApiException.bad(
+                    "method.name",
+                    "method '" + methodName + "' cannot run in the service; it runs "
+                            + METHODS
+                            + " (joint re-training needs every past sample, which the service deletes after a phase; "
+                            + "multi-task methods need a task oracle; der adds a backbone per phase, which a version of one backbone "
+                            + "cannot hold; der++ keeps copies of images in its own buffer, which an erasure by source could not "
+                            + "reach)");
         }
         JsonNode params = m.path("params").isObject() ? m.path("params") : ConfigLoader.MAPPER.createObjectNode();
         if (params.has("memoryPerClass") || params.has("memoryBudget")) {
-            throw ApiException.bad("method.params", "the service sizes the memory from storageBudgetBytes; remove "
-                    + "memoryPerClass and memoryBudget");
+            throw ApiException.bad(
+                    "method.params",
+                    "the service sizes the memory from storageBudgetBytes; remove "
+                            + "memoryPerClass and memoryBudget");
         }
         MethodConfig method = new MethodConfig(methodName, params);
         ObjectNode modelNode = ((ObjectNode) base.get("model")).deepCopy();
@@ -113,8 +141,12 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
             }
             modelNode.setAll((ObjectNode) req.get("model"));
         }
-        int imageSize = modelNode.has("imageSize") ? modelNode.remove("imageSize").asInt() : base.get("imageSize").asInt();
-        int channels = modelNode.has("channels") ? modelNode.remove("channels").asInt() : base.get("channels").asInt();
+        int imageSize = modelNode.has("imageSize")
+                ? modelNode.remove("imageSize").asInt()
+                : base.get("imageSize").asInt();
+        int channels = modelNode.has("channels")
+                ? modelNode.remove("channels").asInt()
+                : base.get("channels").asInt();
         if (imageSize < 8 || imageSize > 256) {
             throw ApiException.bad("model.imageSize", "model.imageSize must be within 8..256, got " + imageSize);
         }
@@ -141,12 +173,15 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
         TrainConfig train = convert(trainNode, TrainConfig.class, "train");
         long budget = req.path("storageBudgetBytes").asLong(2000L * channels * imageSize * imageSize);
         long sample = (long) channels * imageSize * imageSize;
-        if (!req.path("storageBudgetBytes").isMissingNode() && !req.get("storageBudgetBytes").canConvertToLong()) {
+        if (!req.path("storageBudgetBytes").isMissingNode()
+                && !req.get("storageBudgetBytes").canConvertToLong()) {
             throw ApiException.bad("storageBudgetBytes", "storageBudgetBytes must be a whole number of bytes");
         }
         if (budget < 10 * sample) {
-            throw ApiException.bad("storageBudgetBytes", "storageBudgetBytes " + budget + " holds fewer than 10 samples of "
-                    + sample + " bytes (" + channels + "x" + imageSize + "x" + imageSize + ")");
+            throw ApiException.bad(
+                    "storageBudgetBytes",
+                    "storageBudgetBytes " + budget + " holds fewer than 10 samples of " + sample + " bytes (" + channels
+                            + "x" + imageSize + "x" + imageSize + ")");
         }
         double share = req.path("validationShare").asDouble(0.1);
         if (!(share >= 0 && share < 0.5)) {
@@ -154,11 +189,23 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
         }
         JsonNode g = req.path("gate");
         known(g, "gate.", List.of("maxOldAccuracyDrop", "minAccuracy"));
-        Gate gate = new Gate(g.path("maxOldAccuracyDrop").asDouble(10.0), g.path("minAccuracy").asDouble(0.0));
+        Gate gate = new Gate(
+                g.path("maxOldAccuracyDrop").asDouble(10.0),
+                g.path("minAccuracy").asDouble(0.0));
         if (gate.maxOldAccuracyDrop() < 0 || gate.minAccuracy() < 0 || gate.minAccuracy() > 100) {
             throw ApiException.bad("gate", "gate.maxOldAccuracyDrop must be >= 0 and gate.minAccuracy within 0..100");
         }
-        ClassifierSpec spec = new ClassifierSpec(name, method, preset, imageSize, channels, model, train, budget, share, gate,
+        ClassifierSpec spec = new ClassifierSpec(
+                name,
+                method,
+                preset,
+                imageSize,
+                channels,
+                model,
+                train,
+                budget,
+                share,
+                gate,
                 req.path("seed").asLong(1993));
         try {
             Methods.create(spec.methodFor(10, 10)).close();
@@ -225,7 +272,8 @@ public record ClassifierSpec(String name, MethodConfig method, String preset, in
             while (c.getCause() != null && c.getCause() != c) {
                 c = c.getCause();
             }
-            throw ApiException.bad(field, field + ": " + c.getMessage().lines().findFirst().orElse(""));
+            throw ApiException.bad(
+                    field, field + ": " + c.getMessage().lines().findFirst().orElse(""));
         }
     }
 

@@ -70,9 +70,21 @@ public final class PhaseRunner {
      * @param jobDir where the phase's checkpoints go
      * @param pixels reads a sample's pixels
      */
-    public record Input(String jobId, ClassifierSpec spec, List<Integer> prevHeads, Path prevDir, Normalization norm,
-            List<String> classNames, List<List<Rows.Sample>> train, int[] kept, List<Rows.Sample> val, int[] valHeads,
-            int newClasses, long memory, Path jobDir, Function<String, byte[]> pixels) {
+    public record Input(
+            String jobId,
+            ClassifierSpec spec,
+            List<Integer> prevHeads,
+            Path prevDir,
+            Normalization norm,
+            List<String> classNames,
+            List<List<Rows.Sample>> train,
+            int[] kept,
+            List<Rows.Sample> val,
+            int[] valHeads,
+            int newClasses,
+            long memory,
+            Path jobDir,
+            Function<String, byte[]> pixels) {
         /** @return the phase index */
         public int phase() {
             return prevHeads.size();
@@ -94,8 +106,13 @@ public final class PhaseRunner {
      * @param epochs the epoch log
      * @param bytes size of the version's files
      */
-    public record Output(List<Integer> heads, Normalization norm, List<List<String>> keptIds, PhaseEval eval,
-            List<EpochRecord> epochs, long bytes) {}
+    public record Output(
+            List<Integer> heads,
+            Normalization norm,
+            List<List<String>> keptIds,
+            PhaseEval eval,
+            List<EpochRecord> epochs,
+            long bytes) {}
 
     private PhaseRunner() {}
 
@@ -118,48 +135,83 @@ public final class PhaseRunner {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Scenario scenario = new Scenario(order, heads.stream().mapToInt(Integer::intValue).toArray(), false, in.classNames());
+        Scenario scenario =
+                new Scenario(order, heads.stream().mapToInt(Integer::intValue).toArray(), false, in.classNames());
         List<EpochRecord> log = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager();
                 Method method = Methods.create(spec.methodFor(in.memory(), in.seen()));
-                IncrementalNet net = IncrementalNet.create(spec.model(), spec.channels(), spec.imageSize(), spec.seed(), root)) {
+                IncrementalNet net =
+                        IncrementalNet.create(spec.model(), spec.channels(), spec.imageSize(), spec.seed(), root)) {
             Trainer trainer = new Trainer(root, norm, spec.train().momentum(), spec.seed(), listener);
             for (int h : in.prevHeads()) {
                 net.addHead(h);
             }
             if (in.prevDir() != null) {
-                try (StateReader r = new StateReader(in.prevDir().resolve(NET_FILE).toString(),
-                        read(in.prevDir().resolve(NET_FILE)), root)) {
+                try (StateReader r = new StateReader(
+                        in.prevDir().resolve(NET_FILE).toString(),
+                        read(in.prevDir().resolve(NET_FILE)),
+                        root)) {
                     r.copyInto("net.", net.params().all());
                 }
                 byte[] state = remapMemory(read(in.prevDir().resolve(METHOD_FILE)), in.kept(), root);
-                try (StateReader r = new StateReader(in.prevDir().resolve(METHOD_FILE).toString(), state, root)) {
-                    method.state().load(r, new PhaseContext(phase, scenario, net, train, spec.train(), trainer, root,
-                            spec.seed(), new ArrayList<>()));
+                try (StateReader r =
+                        new StateReader(in.prevDir().resolve(METHOD_FILE).toString(), state, root)) {
+                    method.state()
+                            .load(
+                                    r,
+                                    new PhaseContext(
+                                            phase,
+                                            scenario,
+                                            net,
+                                            train,
+                                            spec.train(),
+                                            trainer,
+                                            root,
+                                            spec.seed(),
+                                            new ArrayList<>()));
                 }
             }
             CheckpointStore store = new CheckpointStore(in.jobDir().resolve("checkpoints"));
             // an ObjectNode keeps its keys in order; Map.of's order changes from one JVM to the next,
             // and a restarted service then found no checkpoint of its own
-            JsonNode fingerprint = ConfigLoader.MAPPER.createObjectNode().put("job", in.jobId()).put("data", fingerprint(in));
-            String hash = CheckpointStore.sha256(fingerprint.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode fingerprint = ConfigLoader.MAPPER
+                    .createObjectNode()
+                    .put("job", in.jobId())
+                    .put("data", fingerprint(in));
+            String hash =
+                    CheckpointStore.sha256(fingerprint.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             CheckpointStore.Loaded ckpt = store.newest()
-                    .filter(c -> c.manifest().phase() == phase && hash.equals(c.manifest().configHash())).orElse(null);
+                    .filter(c -> c.manifest().phase() == phase
+                            && hash.equals(c.manifest().configHash()))
+                    .orElse(null);
             if (ckpt != null) {
-                LOG.info("phase {} resumes from its checkpoint {}: stage {} after epoch {}", in.jobId(), ckpt.dir(),
-                        ckpt.manifest().stage() + 1, ckpt.manifest().epoch());
+                LOG.info(
+                        "phase {} resumes from its checkpoint {}: stage {} after epoch {}",
+                        in.jobId(),
+                        ckpt.dir(),
+                        ckpt.manifest().stage() + 1,
+                        ckpt.manifest().epoch());
             }
-            Checkpointing ck = new Checkpointing(store, 1, hash, fingerprint, root, () -> 0,
-                    ckpt == null ? 1 : ckpt.manifest().seq() + 1, ckpt == null ? null : Checkpointing.Plan.of(ckpt));
+            Checkpointing ck = new Checkpointing(
+                    store,
+                    1,
+                    hash,
+                    fingerprint,
+                    root,
+                    () -> 0,
+                    ckpt == null ? 1 : ckpt.manifest().seq() + 1,
+                    ckpt == null ? null : Checkpointing.Plan.of(ckpt));
             ck.beginPhase(phase, net, method, ConfigLoader.MAPPER.createObjectNode());
             net.addHead(in.newClasses());
-            PhaseContext ctx = new PhaseContext(phase, scenario, net, train, spec.train(), trainer, root, spec.seed(), log, ck);
+            PhaseContext ctx =
+                    new PhaseContext(phase, scenario, net, train, spec.train(), trainer, root, spec.seed(), log, ck);
             method.train(ctx);
             method.afterPhase(ctx);
             PhaseEval eval = null;
             if (!in.val().isEmpty()) {
                 ImageDataset val = dataset("val", in.val(), in.valHeads(), in.classNames(), spec, in.pixels());
-                eval = Evaluator.evaluate(root, net, val, scenario, phase, norm, spec.train().evalBatchSize(), null);
+                eval = Evaluator.evaluate(
+                        root, net, val, scenario, phase, norm, spec.train().evalBatchSize(), null);
             }
             Map<String, byte[]> files = new LinkedHashMap<>();
             try (StateWriter w = new StateWriter(root)) {
@@ -178,7 +230,8 @@ public final class PhaseRunner {
 
     /** The method state with each class's memory positions renumbered to the samples still kept. */
     static byte[] remapMemory(byte[] state, int[] kept, NDManager root) {
-        try (StateReader r = new StateReader(METHOD_FILE, state, root); StateWriter w = new StateWriter(root)) {
+        try (StateReader r = new StateReader(METHOD_FILE, state, root);
+                StateWriter w = new StateWriter(root)) {
             for (String name : r.names()) {
                 Matcher m = MEMORY.matcher(name);
                 if (m.matches()) {
@@ -228,7 +281,11 @@ public final class PhaseRunner {
         return CheckpointStore.sha256(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    static ImageDataset dataset(String name, List<List<Rows.Sample>> perHead, List<String> classNames, ClassifierSpec spec,
+    static ImageDataset dataset(
+            String name,
+            List<List<Rows.Sample>> perHead,
+            List<String> classNames,
+            ClassifierSpec spec,
             Function<String, byte[]> pixels) {
         List<Rows.Sample> all = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -241,15 +298,20 @@ public final class PhaseRunner {
         return dataset(name, all, labels.stream().mapToInt(Integer::intValue).toArray(), classNames, spec, pixels);
     }
 
-    static ImageDataset dataset(String name, List<Rows.Sample> samples, int[] labels, List<String> classNames,
-            ClassifierSpec spec, Function<String, byte[]> pixels) {
+    static ImageDataset dataset(
+            String name,
+            List<Rows.Sample> samples,
+            int[] labels,
+            List<String> classNames,
+            ClassifierSpec spec,
+            Function<String, byte[]> pixels) {
         int size = (int) spec.sampleBytes();
         byte[] px = new byte[samples.size() * size];
         for (int i = 0; i < samples.size(); i++) {
             byte[] p = pixels.apply(samples.get(i).blob());
             if (p.length != size) {
-                throw new IllegalStateException("sample " + samples.get(i).id() + " holds " + p.length + " bytes, expected "
-                        + size);
+                throw new IllegalStateException(
+                        "sample " + samples.get(i).id() + " holds " + p.length + " bytes, expected " + size);
             }
             System.arraycopy(p, 0, px, i * size, size);
         }
@@ -292,5 +354,4 @@ public final class PhaseRunner {
             r.copyInto("net.", net.params().all());
         }
     }
-
 }

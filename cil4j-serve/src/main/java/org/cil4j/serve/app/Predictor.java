@@ -168,7 +168,8 @@ final class Predictor implements AutoCloseable {
         for (Request r : batch) {
             all.addAll(r.images());
         }
-        org.cil4j.engine.Engines.threadsOnThisThread(all.size() < PARALLEL_FROM ? 1 : org.cil4j.engine.Engines.threads());
+        org.cil4j.engine.Engines.threadsOnThisThread(
+                all.size() < PARALLEL_FROM ? 1 : org.cil4j.engine.Engines.threads());
         batches.incrementAndGet();
         images.addAndGet(all.size());
         float[] logits = net.logits(all);

@@ -3,6 +3,8 @@ package org.cil4j.serve.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +20,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +59,12 @@ public final class Service implements AutoCloseable {
      * @param maxDelayMs longest a prediction waits for others to batch with
      * @param sweepSeconds seconds between expiry sweeps
      */
-    public record Limits(int maxImageBytes, int maxImagesPerRequest, long maxPixels, int maxBatch, long maxDelayMs,
+    public record Limits(
+            int maxImageBytes,
+            int maxImagesPerRequest,
+            long maxPixels,
+            int maxBatch,
+            long maxDelayMs,
             long sweepSeconds) {
         /** The defaults. */
         public static final Limits DEFAULT = new Limits(4 << 20, 256, 4096L * 4096, 64, 0, 60);
@@ -111,8 +115,10 @@ public final class Service implements AutoCloseable {
      * @return the timer of one stage of a prediction, {@code cil_predict_stage_seconds{stage=...}}
      */
     static Timer stageTimer(MeterRegistry metrics, String stage, String what) {
-        return Timer.builder("cil_predict_stage").description("time of one stage of a prediction: " + what)
-                .tag("stage", stage).register(metrics);
+        return Timer.builder("cil_predict_stage")
+                .description("time of one stage of a prediction: " + what)
+                .tag("stage", stage)
+                .register(metrics);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -135,7 +141,8 @@ public final class Service implements AutoCloseable {
             refreshPredictor(c.id());
         }
         worker.scheduleWithFixedDelay(this::pollJobs, 0, 500, TimeUnit.MILLISECONDS);
-        sweeper.scheduleWithFixedDelay(this::expireQuietly, limits.sweepSeconds(), limits.sweepSeconds(), TimeUnit.SECONDS);
+        sweeper.scheduleWithFixedDelay(
+                this::expireQuietly, limits.sweepSeconds(), limits.sweepSeconds(), TimeUnit.SECONDS);
     }
 
     /** @return the database */
@@ -214,8 +221,8 @@ public final class Service implements AutoCloseable {
             throw ApiException.bad("samples", "no samples in the request");
         }
         if (items.size() > limits.maxImagesPerRequest()) {
-            throw new ApiException(413, "samples", items.size() + " samples in one request; at most "
-                    + limits.maxImagesPerRequest());
+            throw new ApiException(
+                    413, "samples", items.size() + " samples in one request; at most " + limits.maxImagesPerRequest());
         }
         List<byte[]> pixels = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -230,26 +237,38 @@ public final class Service implements AutoCloseable {
             pixels.add(decode(u.image(), f + ".image", spec));
         }
         long now = System.currentTimeMillis();
-        return blobs.putThenCommit(pixels, hashes -> db.tx(h -> {
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (int i = 0; i < items.size(); i++) {
-                Upload u = items.get(i);
-                Rows.ClassRow cls = Store.classFor(h, c.id(), u.label(), now);
-                if (cls.forgotten()) {
-                    throw ApiException.bad("samples[" + i + "].label", "class '" + u.label() + "' was forgotten; "
-                            + "its id is never reused: upload under another name");
-                }
-                String id = Store.newId();
-                Store.insertSample(h, id, c.id(), cls.id(), hashes.get(i), pixels.get(i).length, u.sourceId(), u.expiresAt(),
-                        now);
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("id", id);
-                e.put("classId", cls.id());
-                e.put("class", cls.name());
-                out.add(e);
-            }
-            return out;
-        }));
+        return blobs.putThenCommit(
+                pixels,
+                hashes -> db.tx(h -> {
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    for (int i = 0; i < items.size(); i++) {
+                        Upload u = items.get(i);
+                        Rows.ClassRow cls = Store.classFor(h, c.id(), u.label(), now);
+                        if (cls.forgotten()) {
+                            throw ApiException.bad(
+                                    "samples[" + i + "].label",
+                                    "class '" + u.label() + "' was forgotten; "
+                                            + "its id is never reused: upload under another name");
+                        }
+                        String id = Store.newId();
+                        Store.insertSample(
+                                h,
+                                id,
+                                c.id(),
+                                cls.id(),
+                                hashes.get(i),
+                                pixels.get(i).length,
+                                u.sourceId(),
+                                u.expiresAt(),
+                                now);
+                        Map<String, Object> e = new LinkedHashMap<>();
+                        e.put("id", id);
+                        e.put("classId", cls.id());
+                        e.put("class", cls.name());
+                        out.add(e);
+                    }
+                    return out;
+                }));
     }
 
     /** Decodes an image to the classifier's input size, naming the field when it cannot. */
@@ -258,10 +277,12 @@ public final class Service implements AutoCloseable {
             throw ApiException.bad(field, field + " is empty: send an encoded image (PNG, JPEG, ...)");
         }
         if (image.length > limits.maxImageBytes()) {
-            throw new ApiException(413, field, field + " has " + image.length + " bytes; at most " + limits.maxImageBytes());
+            throw new ApiException(
+                    413, field, field + " has " + image.length + " bytes; at most " + limits.maxImageBytes());
         }
         try {
-            return ImageBytes.decode(image, field, spec.channels(), spec.imageSize(), spec.imageSize(), limits.maxPixels());
+            return ImageBytes.decode(
+                    image, field, spec.channels(), spec.imageSize(), spec.imageSize(), limits.maxPixels());
         } catch (CilException e) {
             throw ApiException.bad(field, e.getMessage());
         }
@@ -283,24 +304,30 @@ public final class Service implements AutoCloseable {
             List<Rows.Job> earlier = Store.jobs(h, c.id());
             for (Rows.Job j : earlier) {
                 if (j.state().equals("queued") || j.state().equals("running")) {
-                    throw ApiException.conflict("phase " + j.id() + " of '" + name + "' is " + j.state()
-                            + "; one phase at a time");
+                    throw ApiException.conflict(
+                            "phase " + j.id() + " of '" + name + "' is " + j.state() + "; one phase at a time");
                 }
             }
             List<Rows.Sample> pending = Store.samples(h, c.id(), "pending");
-            Map<Integer, Rows.ClassRow> classes = Store.classes(h, c.id()).stream()
-                    .collect(Collectors.toMap(Rows.ClassRow::id, x -> x));
+            Map<Integer, Rows.ClassRow> classes =
+                    Store.classes(h, c.id()).stream().collect(Collectors.toMap(Rows.ClassRow::id, x -> x));
             Map<Integer, List<Rows.Sample>> byClass = new TreeMap<>();
             for (Rows.Sample s : pending) {
                 byClass.computeIfAbsent(s.classId(), k -> new ArrayList<>()).add(s);
             }
-            List<Integer> fresh = byClass.keySet().stream().filter(k -> classes.get(k).headIndex() == null).toList();
+            List<Integer> fresh = byClass.keySet().stream()
+                    .filter(k -> classes.get(k).headIndex() == null)
+                    .toList();
             if (fresh.isEmpty()) {
-                throw ApiException.conflict(pending.isEmpty() ? "nothing to learn: upload samples first"
-                        : "the " + pending.size() + " pending samples are all of known classes; a phase adds at least one "
-                                + "new class, and they are learned with it");
+                throw ApiException.conflict(
+                        pending.isEmpty()
+                                ? "nothing to learn: upload samples first"
+                                : "the " + pending.size()
+                                        + " pending samples are all of known classes; a phase adds at least one "
+                                        + "new class, and they are learned with it");
             }
-            int next = (int) classes.values().stream().filter(x -> x.headIndex() != null).count();
+            int next = (int)
+                    classes.values().stream().filter(x -> x.headIndex() != null).count();
             for (int k : fresh) {
                 Store.setHeadIndex(h, c.id(), k, next++);
             }
@@ -312,7 +339,8 @@ public final class Service implements AutoCloseable {
                 List<Rows.Sample> shuffled = new ArrayList<>(list);
                 Collections.shuffle(shuffled, rnd);
                 int nVal = spec.validationShare() > 0 && list.size() >= 2
-                        ? Math.max(1, (int) Math.round(spec.validationShare() * list.size())) : 0;
+                        ? Math.max(1, (int) Math.round(spec.validationShare() * list.size()))
+                        : 0;
                 for (int i = 0; i < shuffled.size(); i++) {
                     Store.assignToJob(h, shuffled.get(i).id(), jobId, i < nVal ? "val" : "train");
                 }
@@ -331,7 +359,9 @@ public final class Service implements AutoCloseable {
         Rows.Job j = db.read(h -> Store.job(h, id)).orElseThrow(() -> ApiException.notFound("no job " + id));
         ObjectNode n = ConfigLoader.MAPPER.createObjectNode();
         n.put("id", j.id());
-        n.put("classifier", db.read(h -> Store.classifierById(h, j.classifierId())).name());
+        n.put(
+                "classifier",
+                db.read(h -> Store.classifierById(h, j.classifierId())).name());
         n.put("state", j.state());
         if (j.version() != null) {
             n.put("version", j.version());
@@ -356,7 +386,9 @@ public final class Service implements AutoCloseable {
      */
     public List<ObjectNode> jobs(String name) {
         Rows.Classifier c = classifier(name);
-        return db.read(h -> Store.jobs(h, c.id())).stream().map(j -> job(j.id())).toList();
+        return db.read(h -> Store.jobs(h, c.id())).stream()
+                .map(j -> job(j.id()))
+                .toList();
     }
 
     /**
@@ -373,7 +405,11 @@ public final class Service implements AutoCloseable {
                 }
                 Rows.Job j = todo.get(0);
                 if (j.state().equals("running")) {
-                    LOG.info("phase {} of {} resumes", j.id(), db.read(h -> Store.classifierById(h, j.classifierId())).name());
+                    LOG.info(
+                            "phase {} of {} resumes",
+                            j.id(),
+                            db.read(h -> Store.classifierById(h, j.classifierId()))
+                                    .name());
                 }
                 runJob(j.id());
             }
@@ -405,7 +441,10 @@ public final class Service implements AutoCloseable {
             setJob(jobId, "running", null, null, null);
             Rows.Version prev = db.read(h -> Store.latestVersion(h, c.id())).orElse(null);
             int num = prev == null ? 1 : prev.num() + 1;
-            versionDir = home.resolve("classifiers").resolve(c.id()).resolve("versions").resolve(String.valueOf(num));
+            versionDir = home.resolve("classifiers")
+                    .resolve(c.id())
+                    .resolve("versions")
+                    .resolve(String.valueOf(num));
             PhaseRunner.Input in = input(c, spec, jobId, prev);
             ObjectNode live = ConfigLoader.MAPPER.createObjectNode();
             live.put("stage", "loading");
@@ -414,7 +453,9 @@ public final class Service implements AutoCloseable {
             commit(c, spec, jobId, num, in, out, versionDir);
         } catch (RuntimeException | Error e) {
             if (mustStop()) {
-                LOG.info("phase {} stopped; it resumes from its checkpoint where the training lease is held next", jobId);
+                LOG.info(
+                        "phase {} stopped; it resumes from its checkpoint where the training lease is held next",
+                        jobId);
                 return;
             }
             LOG.error("phase {} of {} failed", jobId, c.name(), e);
@@ -426,8 +467,10 @@ public final class Service implements AutoCloseable {
 
     private PhaseRunner.Input input(Rows.Classifier c, ClassifierSpec spec, String jobId, Rows.Version prev) {
         return db.read(h -> {
-            List<Rows.ClassRow> headed = Store.classes(h, c.id()).stream().filter(x -> x.headIndex() != null)
-                    .sorted((a, b) -> Integer.compare(a.headIndex(), b.headIndex())).toList();
+            List<Rows.ClassRow> headed = Store.classes(h, c.id()).stream()
+                    .filter(x -> x.headIndex() != null)
+                    .sorted((a, b) -> Integer.compare(a.headIndex(), b.headIndex()))
+                    .toList();
             Map<Integer, Integer> headOf = new HashMap<>();
             List<String> names = new ArrayList<>();
             for (Rows.ClassRow x : headed) {
@@ -439,7 +482,8 @@ public final class Service implements AutoCloseable {
                 train.add(new ArrayList<>());
             }
             List<Rows.Sample> kept = new ArrayList<>(Store.samples(h, c.id(), "kept"));
-            kept.sort((a, b) -> Integer.compare(a.keepRank() == null ? 0 : a.keepRank(), b.keepRank() == null ? 0 : b.keepRank()));
+            kept.sort((a, b) ->
+                    Integer.compare(a.keepRank() == null ? 0 : a.keepRank(), b.keepRank() == null ? 0 : b.keepRank()));
             List<Rows.Sample> val = new ArrayList<>();
             for (Rows.Sample s : kept) {
                 if ("val".equals(s.split())) {
@@ -471,8 +515,21 @@ public final class Service implements AutoCloseable {
                 norm = new Normalization(floats(n.path("mean")), floats(n.path("std")));
             }
             Path prevDir = prev == null ? null : home.resolve(prev.dir());
-            return new PhaseRunner.Input(jobId, spec, prevHeads, prevDir, norm, names, train, keptCount, val, valHeads,
-                    headed.size() - prevSeen, memory, home.resolve("jobs").resolve(jobId), blobs::get);
+            return new PhaseRunner.Input(
+                    jobId,
+                    spec,
+                    prevHeads,
+                    prevDir,
+                    norm,
+                    names,
+                    train,
+                    keptCount,
+                    val,
+                    valHeads,
+                    headed.size() - prevSeen,
+                    memory,
+                    home.resolve("jobs").resolve(jobId),
+                    blobs::get);
         });
     }
 
@@ -511,13 +568,22 @@ public final class Service implements AutoCloseable {
         };
     }
 
-    private void commit(Rows.Classifier c, ClassifierSpec spec, String jobId, int num, PhaseRunner.Input in,
-            PhaseRunner.Output out, Path versionDir) {
+    private void commit(
+            Rows.Classifier c,
+            ClassifierSpec spec,
+            String jobId,
+            int num,
+            PhaseRunner.Input in,
+            PhaseRunner.Output out,
+            Path versionDir) {
         ObjectNode metrics = metrics(c, spec, in, out);
         boolean pass = metrics.path("gate").path("passed").asBoolean();
         ObjectNode prov = ConfigLoader.MAPPER.createObjectNode();
         prov.put("method", spec.method().name());
-        prov.set("methodParams", ConfigLoader.MAPPER.valueToTree(spec.methodFor(in.memory(), in.seen()).params()));
+        prov.set(
+                "methodParams",
+                ConfigLoader.MAPPER.valueToTree(
+                        spec.methodFor(in.memory(), in.seen()).params()));
         prov.put("trainSamples", in.train().stream().mapToInt(List::size).sum());
         prov.put("validationSamples", in.val().size());
         prov.put("memory", in.memory());
@@ -525,8 +591,15 @@ public final class Service implements AutoCloseable {
         norm.set("mean", ConfigLoader.MAPPER.valueToTree(out.norm().mean()));
         norm.set("std", ConfigLoader.MAPPER.valueToTree(out.norm().std()));
         prov.set("build", ConfigLoader.MAPPER.valueToTree(org.cil4j.experiment.Provenance.collect("cil serve")));
-        Rows.Version v = new Rows.Version(num, jobId, in.seen(), ConfigLoader.MAPPER.valueToTree(out.heads()).toString(),
-                metrics.toString(), prov.toString(), home.relativize(versionDir).toString(), out.bytes(),
+        Rows.Version v = new Rows.Version(
+                num,
+                jobId,
+                in.seen(),
+                ConfigLoader.MAPPER.valueToTree(out.heads()).toString(),
+                metrics.toString(),
+                prov.toString(),
+                home.relativize(versionDir).toString(),
+                out.bytes(),
                 System.currentTimeMillis());
         manifest(c, v).write(versionDir); // the file first: a crash before the row leaves an orphan folder
         List<String> freed = db.tx(h -> {
@@ -568,20 +641,34 @@ public final class Service implements AutoCloseable {
             int deleted = Store.deleteSamples(h, drop);
             Store.insertVersion(h, c.id(), v);
             ObjectNode last = progress.get(jobId);
-            Store.updateJob(h, jobId, "done", last == null ? null : last.toString(), null, num, System.currentTimeMillis());
+            Store.updateJob(
+                    h, jobId, "done", last == null ? null : last.toString(), null, num, System.currentTimeMillis());
             if (pass) {
                 Store.setActive(h, c.id(), num);
             }
             if (deleted > 0) {
-                Store.audit(h, System.currentTimeMillis(), c.id(), "phase-cleanup", null, deleted,
+                Store.audit(
+                        h,
+                        System.currentTimeMillis(),
+                        c.id(),
+                        "phase-cleanup",
+                        null,
+                        deleted,
                         "{\"version\":" + num + ",\"reason\":\"not kept by the method within the storage budget\"}");
             }
             return blobsOfDrop;
         });
         deleteUnreferenced(freed);
         finishCommitted(c, jobId, num);
-        LOG.info("{}: version {} ({} classes) {}", c.name(), num, in.seen(), pass ? "is active" : "is a candidate: "
-                + metrics.path("gate").path("reason").asText());
+        LOG.info(
+                "{}: version {} ({} classes) {}",
+                c.name(),
+                num,
+                in.seen(),
+                pass
+                        ? "is active"
+                        : "is a candidate: "
+                                + metrics.path("gate").path("reason").asText());
     }
 
     private void finishCommitted(Rows.Classifier c, String jobId, int num) {
@@ -618,12 +705,18 @@ public final class Service implements AutoCloseable {
         double acc = weighted(ev, ev.counts().length);
         m.put("accuracy", acc);
         m.put("newAccuracy", ev.cnn()[ev.cnn().length - 1]);
-        m.put("trainSeconds", out.epochs().stream().mapToDouble(e -> e.seconds()).sum());
+        m.put(
+                "trainSeconds",
+                out.epochs().stream().mapToDouble(e -> e.seconds()).sum());
         gate.put("maxOldAccuracyDrop", spec.gate().maxOldAccuracyDrop());
         gate.put("minAccuracy", spec.gate().minAccuracy());
         if (acc < spec.gate().minAccuracy()) {
             gate.put("passed", false);
-            gate.put("reason", String.format("accuracy %.2f below the gate's minimum %.2f", acc, spec.gate().minAccuracy()));
+            gate.put(
+                    "reason",
+                    String.format(
+                            "accuracy %.2f below the gate's minimum %.2f",
+                            acc, spec.gate().minAccuracy()));
             return m;
         }
         if (c.activeVersion() == null) {
@@ -631,7 +724,8 @@ public final class Service implements AutoCloseable {
             gate.put("reason", "first version");
             return m;
         }
-        Rows.Version active = db.read(h -> Store.version(h, c.id(), c.activeVersion())).orElseThrow();
+        Rows.Version active =
+                db.read(h -> Store.version(h, c.id(), c.activeVersion())).orElseThrow();
         int phases = readTree(active.heads()).size();
         double before = readTree(active.metrics()).path("accuracy").asDouble(Double.NaN);
         double now = weighted(ev, Math.min(phases, ev.counts().length));
@@ -641,9 +735,13 @@ public final class Service implements AutoCloseable {
         gate.put("oldAccuracyNow", now);
         boolean ok = Double.isNaN(before) || drop <= spec.gate().maxOldAccuracyDrop();
         gate.put("passed", ok);
-        gate.put("reason", ok ? String.format("old classes' accuracy %.2f -> %.2f", before, now)
-                : String.format("old classes' accuracy dropped %.2f points (%.2f -> %.2f), more than the gate's %.2f",
-                        drop, before, now, spec.gate().maxOldAccuracyDrop()));
+        gate.put(
+                "reason",
+                ok
+                        ? String.format("old classes' accuracy %.2f -> %.2f", before, now)
+                        : String.format(
+                                "old classes' accuracy dropped %.2f points (%.2f -> %.2f), more than the gate's %.2f",
+                                drop, before, now, spec.gate().maxOldAccuracyDrop()));
         return m;
     }
 
@@ -666,7 +764,8 @@ public final class Service implements AutoCloseable {
             LOG.warn("could not delete {}: {}", versionDir, io.getMessage());
         }
         db.tx(h -> {
-            int prevSeen = Store.latestVersion(h, c.id()).map(Rows.Version::classes).orElse(0);
+            int prevSeen =
+                    Store.latestVersion(h, c.id()).map(Rows.Version::classes).orElse(0);
             for (Rows.ClassRow x : Store.classes(h, c.id())) {
                 if (x.headIndex() != null && x.headIndex() >= prevSeen) {
                     Store.setHeadIndex(h, c.id(), x.id(), null);
@@ -693,7 +792,9 @@ public final class Service implements AutoCloseable {
      */
     public List<ObjectNode> versions(String name) {
         Rows.Classifier c = classifier(name);
-        return db.read(h -> Store.versions(h, c.id())).stream().map(v -> versionView(c, v)).toList();
+        return db.read(h -> Store.versions(h, c.id())).stream()
+                .map(v -> versionView(c, v))
+                .toList();
     }
 
     private ObjectNode versionView(Rows.Classifier c, Rows.Version v) {
@@ -745,8 +846,8 @@ public final class Service implements AutoCloseable {
             throw ApiException.bad("images", "no images in the request");
         }
         if (images.size() > limits.maxImagesPerRequest()) {
-            throw new ApiException(413, "images", images.size() + " images in one request; at most "
-                    + limits.maxImagesPerRequest());
+            throw new ApiException(
+                    413, "images", images.size() + " images in one request; at most " + limits.maxImagesPerRequest());
         }
         if (topK < 1 || topK > 1000) {
             throw ApiException.bad("topK", "topK must be within 1..1000, got " + topK);
@@ -758,7 +859,8 @@ public final class Service implements AutoCloseable {
         }
         decodeTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         Predictor p = predictors.get(c.id());
-        if (c.activeVersion() != null && (p == null || p.serving() == null || p.serving().version() != c.activeVersion())) {
+        if (c.activeVersion() != null
+                && (p == null || p.serving() == null || p.serving().version() != c.activeVersion())) {
             refreshPredictor(c.id()); // the database says which version is active
             p = predictors.get(c.id());
         }
@@ -773,11 +875,19 @@ public final class Service implements AutoCloseable {
         if (c.activeVersion() == null) {
             return;
         }
-        Rows.Version v = db.read(h -> Store.version(h, c.id(), c.activeVersion())).orElseThrow();
+        Rows.Version v =
+                db.read(h -> Store.version(h, c.id(), c.activeVersion())).orElseThrow();
         Predictor.Model m = new Predictor.Model(manifest(c, v), home.resolve(v.dir()));
-        predictors.computeIfAbsent(c.id(), k -> new Predictor(c.name(), limits.maxBatch(), limits.maxDelayMs(),
-                stageTimer(metrics, "wait", "a request's wait in the queue until its batch starts"),
-                stageTimer(metrics, "forward", "a batch's forward pass and scoring"))).serve(m);
+        predictors
+                .computeIfAbsent(
+                        c.id(),
+                        k -> new Predictor(
+                                c.name(),
+                                limits.maxBatch(),
+                                limits.maxDelayMs(),
+                                stageTimer(metrics, "wait", "a request's wait in the queue until its batch starts"),
+                                stageTimer(metrics, "forward", "a batch's forward pass and scoring")))
+                .serve(m);
     }
 
     /** What a version is, from the database: its classes in head order (forgotten ones marked), heads, normalization. */
@@ -794,8 +904,15 @@ public final class Service implements AutoCloseable {
             }
         }
         JsonNode n = readTree(v.provenance()).path("normalization");
-        return new VersionManifest(c.name(), v.num(), ClassifierSpec.fromJson(c.spec()), intList(readTree(v.heads())),
-                new Normalization(floats(n.path("mean")), floats(n.path("std"))), ids, names, forgotten);
+        return new VersionManifest(
+                c.name(),
+                v.num(),
+                ClassifierSpec.fromJson(c.spec()),
+                intList(readTree(v.heads())),
+                new Normalization(floats(n.path("mean")), floats(n.path("std"))),
+                ids,
+                names,
+                forgotten);
     }
 
     /** Rewrites the manifest of every version of a classifier whose folder is still there (after a class is forgotten). */
@@ -828,9 +945,11 @@ public final class Service implements AutoCloseable {
     public Map<String, Double> phaseProgress() {
         Map<String, Double> out = new TreeMap<>();
         for (Map.Entry<String, ObjectNode> e : progress.entrySet()) {
-            db.read(h -> Store.job(h, e.getKey())).ifPresent(j -> out.put(
-                    db.read(h -> Store.classifierById(h, j.classifierId())).name(),
-                    e.getValue().path("stageFraction").asDouble(0)));
+            db.read(h -> Store.job(h, e.getKey()))
+                    .ifPresent(j -> out.put(
+                            db.read(h -> Store.classifierById(h, j.classifierId()))
+                                    .name(),
+                            e.getValue().path("stageFraction").asDouble(0)));
         }
         return out;
     }
@@ -872,15 +991,22 @@ public final class Service implements AutoCloseable {
         n.put("withinBudget", keptBytes <= spec.storageBudgetBytes());
         n.put("sampleBytes", spec.sampleBytes());
         Integer active = c.activeVersion();
-        n.put("modelBytes", versions.stream().filter(v -> active != null && v.num() == active).mapToLong(Rows.Version::bytes)
-                .sum());
-        n.put("allVersionsBytes", versions.stream().mapToLong(Rows.Version::bytes).sum());
+        n.put(
+                "modelBytes",
+                versions.stream()
+                        .filter(v -> active != null && v.num() == active)
+                        .mapToLong(Rows.Version::bytes)
+                        .sum());
+        n.put(
+                "allVersionsBytes",
+                versions.stream().mapToLong(Rows.Version::bytes).sum());
         return n;
     }
 
     /** @return kept bytes and storage budgets summed over every classifier, for /metrics (one query, not a report per classifier) */
     public long[] storageTotals() {
-        long budget = db.read(Store::classifiers).stream().mapToLong(c -> ClassifierSpec.fromJson(c.spec()).storageBudgetBytes())
+        long budget = db.read(Store::classifiers).stream()
+                .mapToLong(c -> ClassifierSpec.fromJson(c.spec()).storageBudgetBytes())
                 .sum();
         return new long[] {db.read(Store::keptBytes), budget};
     }
@@ -903,15 +1029,17 @@ public final class Service implements AutoCloseable {
      */
     public List<ObjectNode> classes(String name) {
         Rows.Classifier c = classifier(name);
-        return db.read(h -> Store.classes(h, c.id())).stream().map(x -> {
-            ObjectNode e = ConfigLoader.MAPPER.createObjectNode();
-            e.put("classId", x.id());
-            e.put("class", x.name());
-            e.put("learned", x.headIndex() != null);
-            e.put("forgotten", x.forgotten());
-            e.put("createdAt", iso(x.createdAt()));
-            return e;
-        }).toList();
+        return db.read(h -> Store.classes(h, c.id())).stream()
+                .map(x -> {
+                    ObjectNode e = ConfigLoader.MAPPER.createObjectNode();
+                    e.put("classId", x.id());
+                    e.put("class", x.name());
+                    e.put("learned", x.headIndex() != null);
+                    e.put("forgotten", x.forgotten());
+                    e.put("createdAt", iso(x.createdAt()));
+                    return e;
+                })
+                .toList();
     }
 
     /**
@@ -927,15 +1055,17 @@ public final class Service implements AutoCloseable {
         List<String> blobsFreed = new ArrayList<>();
         ObjectNode out = db.tx(h -> {
             Rows.ClassRow x = Store.classes(h, c.id()).stream()
-                    .filter(k -> String.valueOf(k.id()).equals(ref) || k.name().equals(ref)).findFirst()
+                    .filter(k -> String.valueOf(k.id()).equals(ref) || k.name().equals(ref))
+                    .findFirst()
                     .orElseThrow(() -> ApiException.notFound("'" + name + "' has no class '" + ref + "'"));
             List<Rows.Sample> samples = Store.samplesOfClass(h, c.id(), x.id());
             Store.forget(h, c.id(), x.id());
-            List<Rows.Sample> deleted = Store.deleteReturning(h, samples.stream().map(Rows.Sample::id).toList());
+            List<Rows.Sample> deleted = Store.deleteReturning(
+                    h, samples.stream().map(Rows.Sample::id).toList());
             int n = deleted.size();
             deleted.forEach(s -> blobsFreed.add(s.blob()));
-            Store.audit(h, System.currentTimeMillis(), c.id(), "forget-class", tokenId, n,
-                    "{\"classId\":" + x.id() + "}");
+            Store.audit(
+                    h, System.currentTimeMillis(), c.id(), "forget-class", tokenId, n, "{\"classId\":" + x.id() + "}");
             ObjectNode r = ConfigLoader.MAPPER.createObjectNode();
             r.put("classId", x.id());
             r.put("class", x.name());
@@ -976,12 +1106,20 @@ public final class Service implements AutoCloseable {
             if (!Store.claimErasure(h, erasureId)) { // another replica completed it
                 return readTree(Store.erasureReceipt(h, erasureId).orElse("{}"));
             }
-            List<String> ids = Store.samplesOfSource(h, classifierId, sourceId).stream().map(Rows.Sample::id).toList();
+            List<String> ids = Store.samplesOfSource(h, classifierId, sourceId).stream()
+                    .map(Rows.Sample::id)
+                    .toList();
             List<Rows.Sample> deleted = Store.deleteReturning(h, ids);
             ObjectNode r = receipt(h, classifierId, deleted);
             r.put("erasure", erasureId);
             deleted.forEach(s -> freed.add(s.blob()));
-            Store.audit(h, System.currentTimeMillis(), classifierId, "erase-source", tokenId, deleted.size(),
+            Store.audit(
+                    h,
+                    System.currentTimeMillis(),
+                    classifierId,
+                    "erase-source",
+                    tokenId,
+                    deleted.size(),
                     r.path("classes").toString());
             Store.finishErasure(h, erasureId, r.toString());
             return r;
@@ -1002,7 +1140,9 @@ public final class Service implements AutoCloseable {
             String cn = names.get(s.classId());
             byClass.put(cn, byClass.path(cn).asInt(0) + 1);
             if (s.trainedFrom() != null) {
-                for (int v = s.trainedFrom(); v <= (s.trainedUntil() == null ? s.trainedFrom() : s.trainedUntil()); v++) {
+                for (int v = s.trainedFrom();
+                        v <= (s.trainedUntil() == null ? s.trainedFrom() : s.trainedUntil());
+                        v++) {
                     versions.add(v);
                 }
             }
@@ -1012,8 +1152,10 @@ public final class Service implements AutoCloseable {
         }
         r.set("trainedVersions", ConfigLoader.MAPPER.valueToTree(versions));
         r.set("runningPhases", ConfigLoader.MAPPER.valueToTree(running));
-        r.put("note", "the samples are deleted; the versions listed were trained on them and hold what they learned "
-                + "from them, not the samples");
+        r.put(
+                "note",
+                "the samples are deleted; the versions listed were trained on them and hold what they learned "
+                        + "from them, not the samples");
         return r;
     }
 
@@ -1042,7 +1184,13 @@ public final class Service implements AutoCloseable {
                     }
                     ObjectNode r = receipt(h, e.getKey(), deleted);
                     deleted.forEach(s -> freed.add(s.blob()));
-                    Store.audit(h, System.currentTimeMillis(), e.getKey(), "expire", null, deleted.size(),
+                    Store.audit(
+                            h,
+                            System.currentTimeMillis(),
+                            e.getKey(),
+                            "expire",
+                            null,
+                            deleted.size(),
                             r.path("classes").toString());
                     return deleted.size();
                 });
@@ -1072,17 +1220,19 @@ public final class Service implements AutoCloseable {
     public List<ObjectNode> audit(int limit) {
         Map<String, String> names = new HashMap<>();
         db.read(Store::classifiers).forEach(c -> names.put(c.id(), c.name()));
-        return db.read(h -> Store.auditLog(h, Math.max(1, Math.min(limit, 10_000)))).stream().map(a -> {
-            ObjectNode n = ConfigLoader.MAPPER.createObjectNode();
-            n.put("id", a.id());
-            n.put("at", iso(a.at()));
-            n.put("classifier", a.classifierId() == null ? null : names.get(a.classifierId()));
-            n.put("action", a.action());
-            n.put("token", a.tokenId());
-            n.put("count", a.count());
-            n.set("detail", a.detail() == null ? null : readTree(a.detail()));
-            return n;
-        }).toList();
+        return db.read(h -> Store.auditLog(h, Math.max(1, Math.min(limit, 10_000)))).stream()
+                .map(a -> {
+                    ObjectNode n = ConfigLoader.MAPPER.createObjectNode();
+                    n.put("id", a.id());
+                    n.put("at", iso(a.at()));
+                    n.put("classifier", a.classifierId() == null ? null : names.get(a.classifierId()));
+                    n.put("action", a.action());
+                    n.put("token", a.tokenId());
+                    n.put("count", a.count());
+                    n.set("detail", a.detail() == null ? null : readTree(a.detail()));
+                    return n;
+                })
+                .toList();
     }
 
     /** Deletes the files of blobs no sample refers to any more (see {@link Blobs#deleteUnreferenced}). */
@@ -1121,7 +1271,6 @@ public final class Service implements AutoCloseable {
             LOG.info("removed {} orphan blobs and {} orphan version folders", n, v);
         }
     }
-
 
     private static List<Integer> intList(JsonNode a) {
         List<Integer> out = new ArrayList<>();

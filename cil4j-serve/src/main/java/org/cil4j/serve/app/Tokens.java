@@ -94,9 +94,13 @@ public final class Tokens {
     public Rows.Token revoke(String id) {
         return db.tx(h -> {
             List<Rows.Token> all = Store.tokens(h);
-            Rows.Token t = all.stream().filter(x -> x.id().equals(id)).findFirst()
+            Rows.Token t = all.stream()
+                    .filter(x -> x.id().equals(id))
+                    .findFirst()
                     .orElseThrow(() -> ApiException.notFound("no token " + id));
-            long admins = all.stream().filter(x -> !x.revoked() && x.scope().equals("admin")).count();
+            long admins = all.stream()
+                    .filter(x -> !x.revoked() && x.scope().equals("admin"))
+                    .count();
             if (!t.revoked() && t.scope().equals("admin") && admins == 1) {
                 throw ApiException.conflict("token " + id + " is the last admin token; make another admin token first");
             }

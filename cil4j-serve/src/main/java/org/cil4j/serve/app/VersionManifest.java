@@ -24,8 +24,15 @@ import org.cil4j.train.Normalization;
  * @param classNames class name of each output
  * @param forgotten whether each output's class was forgotten (it is never predicted)
  */
-public record VersionManifest(String classifier, int version, ClassifierSpec spec, List<Integer> heads, Normalization norm,
-        int[] classIds, String[] classNames, boolean[] forgotten) {
+public record VersionManifest(
+        String classifier,
+        int version,
+        ClassifierSpec spec,
+        List<Integer> heads,
+        Normalization norm,
+        int[] classIds,
+        String[] classNames,
+        boolean[] forgotten) {
     /** The manifest's file name in a version folder. */
     public static final String FILE = "version.json";
 
@@ -36,7 +43,9 @@ public record VersionManifest(String classifier, int version, ClassifierSpec spe
      */
     public void write(Path dir) {
         try {
-            AtomicFiles.write(dir.resolve(FILE), ConfigLoader.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+            AtomicFiles.write(
+                    dir.resolve(FILE),
+                    ConfigLoader.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
         } catch (IOException e) {
             throw new CilException("cannot write " + dir.resolve(FILE) + ": " + e.getMessage(), e);
         }

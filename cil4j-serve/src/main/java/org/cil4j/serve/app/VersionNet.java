@@ -52,7 +52,12 @@ public final class VersionNet implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         IncrementalNet net = null;
         try {
-            net = IncrementalNet.create(m.spec().model(), m.spec().channels(), m.spec().imageSize(), m.spec().seed(), manager);
+            net = IncrementalNet.create(
+                    m.spec().model(),
+                    m.spec().channels(),
+                    m.spec().imageSize(),
+                    m.spec().seed(),
+                    manager);
             for (int h : m.heads()) {
                 net.addHead(h);
             }
@@ -84,15 +89,23 @@ public final class VersionNet implements AutoCloseable {
             System.arraycopy(pixels.get(i), 0, px, i * size, size);
         }
         int seen = manifest.classIds().length;
-        ImageDataset d = new ImageDataset("predict", px, new int[pixels.size()], spec.channels(), spec.imageSize(),
-                spec.imageSize(), List.of(manifest.classNames()));
+        ImageDataset d = new ImageDataset(
+                "predict",
+                px,
+                new int[pixels.size()],
+                spec.channels(),
+                spec.imageSize(),
+                spec.imageSize(),
+                List.of(manifest.classNames()));
         float[] logits = new float[pixels.size() * seen];
-        Iterator<HostBatch> it = new BatchStream(d, manifest.norm(), Augment.NONE, Math.max(1, pixels.size())).sequential();
+        Iterator<HostBatch> it =
+                new BatchStream(d, manifest.norm(), Augment.NONE, Math.max(1, pixels.size())).sequential();
         int done = 0;
         while (it.hasNext()) {
             HostBatch hb = it.next();
             try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.create(FloatBuffer.wrap(hb.pixels()),
+                NDArray x = sub.create(
+                        FloatBuffer.wrap(hb.pixels()),
                         new Shape(hb.size(), spec.channels(), spec.imageSize(), spec.imageSize()));
                 float[] out = net.logits(net.features(x, false)).toFloatArray();
                 System.arraycopy(out, 0, logits, done * seen, out.length);

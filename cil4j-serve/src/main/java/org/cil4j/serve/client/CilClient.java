@@ -21,7 +21,10 @@ import java.util.List;
  */
 public final class CilClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(Runnable::run).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .executor(Runnable::run)
+            .build();
     private final String base;
     private final String token;
 
@@ -183,7 +186,10 @@ public final class CilClient {
      * @return the classifier
      */
     public JsonNode activate(String classifier, int version) {
-        return send("POST", "/v1/classifiers/" + classifier + "/versions/" + version + "/activate", JSON.createObjectNode());
+        return send(
+                "POST",
+                "/v1/classifiers/" + classifier + "/versions/" + version + "/activate",
+                JSON.createObjectNode());
     }
 
     /**
@@ -210,8 +216,11 @@ public final class CilClient {
      * @return the receipt
      */
     public JsonNode erase(String classifier, String sourceId) {
-        return send("DELETE", "/v1/classifiers/" + classifier + "/samples?source="
-                + java.net.URLEncoder.encode(sourceId, java.nio.charset.StandardCharsets.UTF_8), null);
+        return send(
+                "DELETE",
+                "/v1/classifiers/" + classifier + "/samples?source="
+                        + java.net.URLEncoder.encode(sourceId, java.nio.charset.StandardCharsets.UTF_8),
+                null);
     }
 
     /**
@@ -220,8 +229,12 @@ public final class CilClient {
      * @return what was deleted
      */
     public JsonNode forgetClass(String classifier, String classRef) {
-        return send("DELETE", "/v1/classifiers/" + classifier + "/classes/"
-                + java.net.URLEncoder.encode(classRef, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"), null);
+        return send(
+                "DELETE",
+                "/v1/classifiers/" + classifier + "/classes/"
+                        + java.net.URLEncoder.encode(classRef, java.nio.charset.StandardCharsets.UTF_8)
+                                .replace("+", "%20"),
+                null);
     }
 
     /**
@@ -241,7 +254,8 @@ public final class CilClient {
      * @return the response's JSON
      */
     public JsonNode send(String method, String path, JsonNode body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(120))
                 .header("Authorization", "Bearer " + token);
         if (body != null) {
             b.header("Content-Type", "application/json");
@@ -254,7 +268,9 @@ public final class CilClient {
             JsonNode n = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
             if (r.statusCode() / 100 != 2) {
                 JsonNode e = n.path("error");
-                throw new Error(r.statusCode(), e.path("field").isMissingNode() ? null : e.path("field").asText(),
+                throw new Error(
+                        r.statusCode(),
+                        e.path("field").isMissingNode() ? null : e.path("field").asText(),
                         e.path("message").asText(r.body()));
             }
             return n;

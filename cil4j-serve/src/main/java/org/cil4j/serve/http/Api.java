@@ -48,7 +48,8 @@ public final class Api {
      * @param maxRequestBytes largest request body
      * @return the Javalin app
      */
-    public static Javalin create(Service service, Tokens tokens, PrometheusMeterRegistry metrics, long maxRequestBytes) {
+    public static Javalin create(
+            Service service, Tokens tokens, PrometheusMeterRegistry metrics, long maxRequestBytes) {
         return Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(ConfigLoader.MAPPER, false));
             cfg.http.maxRequestSize = maxRequestBytes;
@@ -56,14 +57,20 @@ public final class Api {
             cfg.routes.before(ctx -> {
                 ctx.attribute(STARTED, System.nanoTime());
                 String path = ctx.path();
-                if (path.equals("/health") || path.equals("/") || path.equals("/openapi.json") || path.startsWith("/ui/")
+                if (path.equals("/health")
+                        || path.equals("/")
+                        || path.equals("/openapi.json")
+                        || path.startsWith("/ui/")
                         || ctx.method() == HandlerType.OPTIONS) {
                     return;
                 }
                 String auth = ctx.header("Authorization");
-                String secret = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
-                Rows.Token t = tokens.check(secret).orElseThrow(() -> new ApiException(401, "Authorization",
-                        "send a valid token: Authorization: Bearer <token>"));
+                String secret = auth != null && auth.startsWith("Bearer ")
+                        ? auth.substring(7).trim()
+                        : null;
+                Rows.Token t = tokens.check(secret)
+                        .orElseThrow(() -> new ApiException(
+                                401, "Authorization", "send a valid token: Authorization: Bearer <token>"));
                 ctx.attribute(TOKEN, t);
             });
             cfg.routes.after(ctx -> {
@@ -71,14 +78,19 @@ public final class Api {
                 var matched = ctx.endpoints().matchedHttpEndpoint();
                 String route = matched == null ? "unmatched" : matched.path;
                 if (t0 != null) {
-                    Timer.builder("cil_http_requests").description("HTTP requests by route and status")
-                            .tag("method", ctx.method().name()).tag("route", route)
-                            .tag("status", String.valueOf(ctx.statusCode())).publishPercentileHistogram()
-                            .register(metrics).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                    Timer.builder("cil_http_requests")
+                            .description("HTTP requests by route and status")
+                            .tag("method", ctx.method().name())
+                            .tag("route", route)
+                            .tag("status", String.valueOf(ctx.statusCode()))
+                            .publishPercentileHistogram()
+                            .register(metrics)
+                            .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 }
             });
             cfg.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.field(), e.getMessage()));
-            cfg.routes.exception(com.fasterxml.jackson.core.JsonProcessingException.class,
+            cfg.routes.exception(
+                    com.fasterxml.jackson.core.JsonProcessingException.class,
                     (e, ctx) -> error(ctx, 400, "body", "malformed JSON: " + e.getOriginalMessage()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
@@ -86,7 +98,11 @@ public final class Api {
             });
             cfg.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
-                    error(ctx, 404, null, "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see /openapi.json)");
+                    error(
+                            ctx,
+                            404,
+                            null,
+                            "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see /openapi.json)");
                 }
             });
             cfg.routes.error(413, ctx -> {
@@ -100,17 +116,30 @@ public final class Api {
                 require(ctx, "admin");
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
             });
-            cfg.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/serve/openapi.json")));
-            cfg.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(resource("/serve/index.html")));
-            cfg.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8")
-                    .result(resource("/serve/app.js")));
+            cfg.routes.get(
+                    "/openapi.json",
+                    ctx -> ctx.contentType("application/json").result(resource("/serve/openapi.json")));
+            cfg.routes.get(
+                    "/", ctx -> ctx.contentType("text/html; charset=utf-8").result(resource("/serve/index.html")));
+            cfg.routes.get(
+                    "/ui/app.js",
+                    ctx -> ctx.contentType("text/javascript; charset=utf-8").result(resource("/serve/app.js")));
 
             cfg.routes.post("/v1/tokens", ctx -> {
                 require(ctx, "admin");
                 JsonNode b = body(ctx);
-                Tokens.Issued t = tokens.create(b.path("name").asText(null), b.path("scope").asText(""));
-                ctx.status(201).json(Map.of("id", t.token().id(), "name", t.token().name(), "scope", t.token().scope(),
-                        "token", t.secret()));
+                Tokens.Issued t = tokens.create(
+                        b.path("name").asText(null), b.path("scope").asText(""));
+                ctx.status(201)
+                        .json(Map.of(
+                                "id",
+                                t.token().id(),
+                                "name",
+                                t.token().name(),
+                                "scope",
+                                t.token().scope(),
+                                "token",
+                                t.secret()));
             });
             cfg.routes.get("/v1/tokens", ctx -> {
                 require(ctx, "admin");
@@ -138,7 +167,10 @@ public final class Api {
             });
             cfg.routes.delete("/v1/classifiers/{name}/samples", ctx -> {
                 require(ctx, "admin");
-                ctx.json(service.erase(ctx.pathParam("name"), ctx.queryParam("source"), token(ctx).id()));
+                ctx.json(service.erase(
+                        ctx.pathParam("name"),
+                        ctx.queryParam("source"),
+                        token(ctx).id()));
             });
             cfg.routes.post("/v1/classifiers/{name}/phases", ctx -> {
                 require(ctx, "write");
@@ -174,7 +206,10 @@ public final class Api {
             });
             cfg.routes.delete("/v1/classifiers/{name}/classes/{class}", ctx -> {
                 require(ctx, "admin");
-                ctx.json(service.forgetClass(ctx.pathParam("name"), ctx.pathParam("class"), token(ctx).id()));
+                ctx.json(service.forgetClass(
+                        ctx.pathParam("name"),
+                        ctx.pathParam("class"),
+                        token(ctx).id()));
             });
             cfg.routes.get("/v1/audit", ctx -> {
                 require(ctx, "admin");
@@ -197,8 +232,11 @@ public final class Api {
      * @return its HTTP routes (not the before and after filters), in registration order
      */
     public static List<Route> routes(Javalin app) {
-        return app.unsafe.internalRouter.allHttpHandlers().stream().map(e -> e.endpoint)
-                .filter(e -> e.method.isHttpMethod()).map(e -> new Route(e.method.name(), e.path)).toList();
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> new Route(e.method.name(), e.path))
+                .toList();
     }
 
     private static void predict(Service service, Context ctx) throws InterruptedException {
@@ -235,13 +273,17 @@ public final class Api {
         List<Service.Upload> out = new ArrayList<>();
         if (!isJson(ctx)) {
             String label = ctx.queryParam("label");
-            out.add(new Service.Upload(label, ctx.bodyAsBytes(), ctx.queryParam("source"), expiry(ctx.queryParam("expiresAt"),
-                    "expiresAt")));
+            out.add(new Service.Upload(
+                    label,
+                    ctx.bodyAsBytes(),
+                    ctx.queryParam("source"),
+                    expiry(ctx.queryParam("expiresAt"), "expiresAt")));
             return out;
         }
         JsonNode arr = body(ctx).path("samples");
         if (!arr.isArray()) {
-            throw new ApiException(400, "samples", "samples must be an array of {label, image (base64), sourceId?, expiresAt?}");
+            throw new ApiException(
+                    400, "samples", "samples must be an array of {label, image (base64), sourceId?, expiresAt?}");
         }
         for (int i = 0; i < arr.size(); i++) {
             JsonNode s = arr.get(i);
@@ -249,10 +291,18 @@ public final class Api {
             if (!s.isObject()) {
                 throw new ApiException(400, f, f + " must be an object");
             }
-            out.add(new Service.Upload(s.path("label").asText(null), base64(s.path("image"), f + ".image"),
-                    s.path("sourceId").isMissingNode() || s.path("sourceId").isNull() ? null : s.path("sourceId").asText(),
-                    expiry(s.path("expiresAt").isMissingNode() || s.path("expiresAt").isNull() ? null
-                            : s.path("expiresAt").asText(), f + ".expiresAt")));
+            out.add(new Service.Upload(
+                    s.path("label").asText(null),
+                    base64(s.path("image"), f + ".image"),
+                    s.path("sourceId").isMissingNode() || s.path("sourceId").isNull()
+                            ? null
+                            : s.path("sourceId").asText(),
+                    expiry(
+                            s.path("expiresAt").isMissingNode()
+                                            || s.path("expiresAt").isNull()
+                                    ? null
+                                    : s.path("expiresAt").asText(),
+                            f + ".expiresAt")));
         }
         return out;
     }
@@ -264,8 +314,8 @@ public final class Api {
         try {
             return Instant.parse(v).toEpochMilli();
         } catch (java.time.format.DateTimeParseException e) {
-            throw new ApiException(400, field, field + " must be an ISO-8601 instant such as 2027-01-31T00:00:00Z, got '"
-                    + v + "'");
+            throw new ApiException(
+                    400, field, field + " must be an ISO-8601 instant such as 2027-01-31T00:00:00Z, got '" + v + "'");
         }
     }
 
@@ -293,7 +343,10 @@ public final class Api {
         try {
             return ConfigLoader.MAPPER.readTree(b);
         } catch (IOException e) {
-            throw new ApiException(400, "body", "malformed JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new ApiException(
+                    400,
+                    "body",
+                    "malformed JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -312,8 +365,11 @@ public final class Api {
     private static void require(Context ctx, String scope) {
         Rows.Token t = token(ctx);
         if (t == null || !Tokens.allows(t, scope)) {
-            throw new ApiException(403, "Authorization", "this needs a token with scope '" + scope + "'"
-                    + (t == null ? "" : "; yours has '" + t.scope() + "'"));
+            throw new ApiException(
+                    403,
+                    "Authorization",
+                    "this needs a token with scope '" + scope + "'"
+                            + (t == null ? "" : "; yours has '" + t.scope() + "'"));
         }
     }
 

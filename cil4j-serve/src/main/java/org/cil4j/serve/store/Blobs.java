@@ -175,6 +175,9 @@ public final class Blobs {
         return dir.resolve(hash.substring(0, 2)).resolve(hash);
     }
 
-    private static final Set<Integer> HEX = Set.copyOf(HexFormat.of().formatHex(new byte[] {
-        0x01, 0x23, 0x45, 0x67, (byte) 0x89, (byte) 0xab, (byte) 0xcd, (byte) 0xef}).chars().boxed().toList());
+    private static final Set<Integer> HEX = Set.copyOf(HexFormat.of()
+            .formatHex(new byte[] {0x01, 0x23, 0x45, 0x67, (byte) 0x89, (byte) 0xab, (byte) 0xcd, (byte) 0xef})
+            .chars()
+            .boxed()
+            .toList());
 }

@@ -77,7 +77,11 @@ public final class Db implements AutoCloseable {
     }
 
     private static void migrate(DataSource ds) {
-        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
     }
 
     /** A URL as logs may show it: without a password parameter. */
@@ -125,7 +129,8 @@ public final class Db implements AutoCloseable {
      * @throws java.sql.SQLException when the database cannot be reached
      */
     public java.sql.Connection dedicatedConnection() throws java.sql.SQLException {
-        return pool.getDataSource() != null ? pool.getDataSource().getConnection()
+        return pool.getDataSource() != null
+                ? pool.getDataSource().getConnection()
                 : java.sql.DriverManager.getConnection(rawUrl);
     }
 

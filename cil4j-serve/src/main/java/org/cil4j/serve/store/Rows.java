@@ -21,7 +21,8 @@ public final class Rows {
      * @param activeVersion the version that answers predictions, or null
      * @param nextClassId the id the next new class gets
      */
-    public record Classifier(String id, String name, String spec, long createdAt, Integer activeVersion, int nextClassId) {}
+    public record Classifier(
+            String id, String name, String spec, long createdAt, Integer activeVersion, int nextClassId) {}
 
     /**
      * @param id stable class id
@@ -47,8 +48,20 @@ public final class Rows {
      * @param trainedUntil the last version trained on it
      * @param createdAt epoch milliseconds
      */
-    public record Sample(String id, int classId, String blob, long bytes, String sourceId, Long expiresAt, String state,
-            String split, Integer keepRank, String jobId, Integer trainedFrom, Integer trainedUntil, long createdAt) {}
+    public record Sample(
+            String id,
+            int classId,
+            String blob,
+            long bytes,
+            String sourceId,
+            Long expiresAt,
+            String state,
+            String split,
+            Integer keepRank,
+            String jobId,
+            Integer trainedFrom,
+            Integer trainedUntil,
+            long createdAt) {}
 
     /**
      * @param num version number, from 1
@@ -61,8 +74,16 @@ public final class Rows {
      * @param bytes size of its files
      * @param createdAt epoch milliseconds
      */
-    public record Version(int num, String jobId, int classes, String heads, String metrics, String provenance, String dir,
-            long bytes, long createdAt) {}
+    public record Version(
+            int num,
+            String jobId,
+            int classes,
+            String heads,
+            String metrics,
+            String provenance,
+            String dir,
+            long bytes,
+            long createdAt) {}
 
     /**
      * @param id job id
@@ -74,8 +95,15 @@ public final class Rows {
      * @param createdAt epoch milliseconds
      * @param updatedAt epoch milliseconds
      */
-    public record Job(String id, String classifierId, String state, String progress, String error, Integer version,
-            long createdAt, long updatedAt) {}
+    public record Job(
+            String id,
+            String classifierId,
+            String state,
+            String progress,
+            String error,
+            Integer version,
+            long createdAt,
+            long updatedAt) {}
 
     /**
      * @param id erasure id
@@ -86,7 +114,13 @@ public final class Rows {
      * @param tokenId who asked
      * @param createdAt epoch milliseconds
      */
-    public record Erasure(String id, String classifierId, String sourceId, String state, String receipt, String tokenId,
+    public record Erasure(
+            String id,
+            String classifierId,
+            String sourceId,
+            String state,
+            String receipt,
+            String tokenId,
             long createdAt) {}
 
     /**
@@ -98,5 +132,6 @@ public final class Rows {
      * @param count how many samples
      * @param detail JSON: classes and counts, never data
      */
-    public record Audit(String id, long at, String classifierId, String action, String tokenId, int count, String detail) {}
+    public record Audit(
+            String id, long at, String classifierId, String action, String tokenId, int count, String detail) {}
 }

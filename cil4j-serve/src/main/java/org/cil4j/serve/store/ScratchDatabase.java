@@ -24,17 +24,20 @@ public record ScratchDatabase(String adminUrl, String url) implements AutoClosea
      */
     public static ScratchDatabase create(String adminUrl, String prefix) {
         if (adminUrl == null || !adminUrl.startsWith("jdbc:postgresql://")) {
-            throw new CilException("a scratch database needs a jdbc:postgresql://host[:port]/db?user=..&password=.. URL, got "
-                    + adminUrl);
+            throw new CilException(
+                    "a scratch database needs a jdbc:postgresql://host[:port]/db?user=..&password=.. URL, got "
+                            + adminUrl);
         }
         if (!prefix.matches("[a-z_][a-z0-9_]*")) {
             throw new IllegalArgumentException("database name prefix " + prefix);
         }
         String name = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(adminUrl);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
-            throw new CilException("cannot create a database through " + Db.redact(adminUrl) + ": " + e.getMessage(), e);
+            throw new CilException(
+                    "cannot create a database through " + Db.redact(adminUrl) + ": " + e.getMessage(), e);
         }
         return new ScratchDatabase(adminUrl, adminUrl.replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name));
     }
@@ -47,7 +50,8 @@ public record ScratchDatabase(String adminUrl, String url) implements AutoClosea
     /** Drops the database, closing its connections; a failure is reported on standard error. */
     @Override
     public void close() {
-        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(adminUrl);
+                Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name() + " WITH (FORCE)");
         } catch (SQLException e) {
             System.err.println("could not drop the database " + name() + ": " + e.getMessage());

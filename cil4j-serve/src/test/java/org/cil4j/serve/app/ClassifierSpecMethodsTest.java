@@ -15,7 +15,8 @@ class ClassifierSpecMethodsTest {
     void derIsRegisteredButNotOfferedByTheService() throws Exception {
         assertTrue(Methods.all().stream().anyMatch(e -> e.name().equals("der")));
         assertFalse(ClassifierSpec.METHODS.contains("der"));
-        ApiException e = assertThrows(ApiException.class,
+        ApiException e = assertThrows(
+                ApiException.class,
                 () -> ClassifierSpec.of(ConfigLoader.MAPPER.readTree("{\"name\": \"c\", \"method\": \"der\"}")));
         assertEquals(400, e.status());
         assertEquals("method.name", e.field());
