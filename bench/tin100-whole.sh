@@ -10,6 +10,7 @@
 #   bench/tin100-whole.sh a & bench/tin100-whole.sh b &     # the two lanes, ~1 h per run each
 #   LUCIR_BASE=runs/b50-lucir bench/tin100-whole.sh b       # share an earlier LUCIR's first phase
 #   ./cil report runs/whole/{finetune,replay,icarl,icarl-facil,lucir,lucir-nobft} --out runs/whole/report-b50
+#   ./cil report runs/whole/{finetune,replay,wa,bic,ewc,mas,der,der++,podnet} --out runs/whole/report-compared
 #   ./cil report runs/whole/t-{finetune,fe,lwf,d,r,dr} --out runs/whole/report-tasks
 #
 # CIL=path/to/a/copied/cil runs a fixed build while the sources change (docs/BENCHMARKS.md).
@@ -48,6 +49,8 @@ case "$lane" in
     run bic --config $B --method bic $FT
     run ewc --config $B --method ewc $FT
     run mas --config $B --method mas $FT
+    run der --config $B --method der $FT
+    run der++ --config $B --method der++ $FT
     ;;
   b)
     [ -n "${LUCIR_BASE:-}" ] || run lucir --config $L
@@ -59,6 +62,7 @@ case "$lane" in
     run t-fe --config $T --method feature-extraction --set 'method.params={}' $FT
     run t-r --config $T --method dr-r --set 'method.params={}' $FT
     run t-d --config $T --method dr-d --set 'method.params={}' $FT
+    run podnet --config $B --method podnet --set model.classifier=\"lsc\" --set model.lastRelu=false
     ;;
   *) echo "lane must be a or b" >&2; exit 2;;
 esac
