@@ -30,7 +30,7 @@ run() {
   local d=$O/$n
   if grep -qs '"complete" *: *true' "$d/results.json"; then echo "$n: finished, skipped"; return; fi
   local again=()
-  [ -d "$d/checkpoints" ] && [ -n "$(ls -A "$d/checkpoints" 2>/dev/null)" ] && again=(--resume)
+  [ -d "$d/checkpoints" ] && [ -n "$(ls -A "$d/checkpoints" 2>/dev/null)" ] && again=(--resume "$d")
   echo "$n: $(date -u +%H:%M) start ${again[*]:-}"
   "$CIL" run "$@" --threads 1 --quiet --set name=\""$n"\" --out "$d" ${again[@]+"${again[@]}"} > "$O/$n.log" 2>&1 \
     || { echo "$n: FAILED, see $O/$n.log (the lane goes on)"; tail -5 "$O/$n.log"; return 0; }
