@@ -44,13 +44,13 @@ case "$lane" in
     run finetune --config $B --method finetune
     run icarl --config $B --method icarl $FT
     run replay --config $B --method replay $FT
-    run icarl-facil --config $B --method icarl --set method.params.variant=\"facil\" $FT
     run wa --config $B --method wa $FT
     run bic --config $B --method bic $FT
+    run der --config $B --method der $FT
     run ewc --config $B --method ewc $FT
     run mas --config $B --method mas $FT
-    run der --config $B --method der $FT
     run der++ --config $B --method der++ $FT
+    run icarl-facil --config $B --method icarl --set method.params.variant=\"facil\" $FT
     ;;
   b)
     [ -n "${LUCIR_BASE:-}" ] || run lucir --config $L
