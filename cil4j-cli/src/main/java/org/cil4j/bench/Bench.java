@@ -52,8 +52,12 @@ public final class Bench {
     static final int OLD = 50;
     /** Classes of the new phase. */
     static final int NEW = 10;
-    /** Classes of the network being trained. */
+    /** Classes of the network being trained in phase 1 (the rows of every method but DER's later phases). */
     static final int CLASSES = OLD + NEW;
+    /** Phases of the bench's scenario: the old 50 classes, then five of 10 (DER's rows run each). */
+    static final int PHASES = 6;
+    /** Classes of the whole scenario. */
+    static final int ALL = OLD + NEW * (PHASES - 1);
 
     /**
      * A row of the table.
@@ -115,15 +119,25 @@ public final class Bench {
     }
 
     /**
-     * One timed method: the registered method, after phase 0, with its network holding the phase-1 head.
+     * One timed method: the registered method after the phases before the timed one, with its
+     * network holding the timed phase's head.
      *
      * @param name the row's name
      * @param registered registry name
      * @param net the network
      * @param method the method
      * @param probe the training data its phases see (5 images of each class)
+     * @param phase the timed phase (0-based; 1 for every row but DER's later phases)
+     * @param target the step-cost target against a plain step, or NaN for none
      */
-    record Variant(String name, String registered, IncrementalNet net, Method method, ImageDataset probe) {}
+    record Variant(
+            String name,
+            String registered,
+            IncrementalNet net,
+            Method method,
+            ImageDataset probe,
+            int phase,
+            double target) {}
 
     private final BenchOptions o;
     private final PrintStream log;
@@ -139,7 +153,7 @@ public final class Bench {
         return norm;
     }
 
-    /** @return phase 1 of 50 + 10 classes, the scenario every step runs in */
+    /** @return 50 classes, then five phases of 10: the scenario every step runs in */
     Scenario scenario() {
         return scenario;
     }
@@ -148,8 +162,9 @@ public final class Bench {
         this.o = o;
         this.log = log;
         this.root = root;
-        List<String> names = IntStream.range(0, CLASSES).mapToObj(i -> "c" + i).toList();
-        this.scenario = new Scenario(IntStream.range(0, CLASSES).toArray(), new int[] {OLD, NEW}, false, names);
+        List<String> names = IntStream.range(0, ALL).mapToObj(i -> "c" + i).toList();
+        int[] sizes = IntStream.range(0, PHASES).map(p -> p == 0 ? OLD : NEW).toArray();
+        this.scenario = new Scenario(IntStream.range(0, ALL).toArray(), sizes, false, names);
     }
 
     /**
@@ -205,7 +220,8 @@ public final class Bench {
         header.add(String.format(
                 Locale.ROOT,
                 "ResNet-32 on synthetic 32x32 RGB images; training batch %d with crop+flip+normalize, "
-                        + "SGD momentum 0.9; phase 1 of %d + %d classes; inference batch %d. Images/s are medians over %d repeats of %d "
+                        + "SGD momentum 0.9; the second phase of %d + %d classes (DER: each later phase, one more "
+                        + "backbone each); inference batch %d. Images/s are medians over %d repeats of %d "
                         + "timed steps after %d warm-up steps, with the min and max repeat; step-cost ratios are paired per repeat.",
                 o.batch(),
                 OLD,
@@ -256,19 +272,19 @@ public final class Bench {
                     Stats.of(ips.get(i)),
                     peaks[i]));
         }
-        double[] targets = {Double.NaN, 1.35, 1.35, 1.40, Double.NaN};
         for (int i = 1; i < variants.size(); i++) {
             List<Double> ratio = new ArrayList<>();
             for (int r = 0; r < o.repeats(); r++) {
                 ratio.add(ips.get(0).get(r) / ips.get(i).get(r));
             }
             Stats s = Stats.of(ratio);
-            boolean hasTarget = !Double.isNaN(targets[i]);
+            double target = variants.get(i).target();
+            boolean hasTarget = !Double.isNaN(target);
             ratios.add(new Ratio(
                     "step cost " + variants.get(i).name() + " / plain",
                     s,
-                    hasTarget ? String.format(Locale.ROOT, "<= %.2f", targets[i]) : "",
-                    hasTarget ? s.median() <= targets[i] : null));
+                    hasTarget ? String.format(Locale.ROOT, "<= %.2f", target) : "",
+                    hasTarget ? s.median() <= target : null));
         }
         Stats plain = rows.get(0).ips();
 
@@ -334,48 +350,71 @@ public final class Bench {
 
     /**
      * The timed methods, each registered method with its default parameters, set up at phase 1
-     * of the bench's scenario.
+     * of the bench's scenario, and DER at each later phase too (a new backbone each phase).
      */
     List<Variant> variants() {
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
-        return List.of(
-                variant("plain CE", "finetune", linear),
-                variant("LwF", "lwf", linear),
-                variant("iCaRL", "icarl", linear),
-                variant("LUCIR", "lucir", new ModelConfig("resnet32", false, "cosine")),
-                variant("DR target", "dr", linear));
+        ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
+        List<Variant> v = new ArrayList<>(List.of(
+                variant("plain CE", "finetune", linear, 1, Double.NaN),
+                variant("LwF", "lwf", linear, 1, 1.35),
+                variant("iCaRL", "icarl", linear, 1, 1.35),
+                variant("LUCIR", "lucir", cosine, 1, 1.40),
+                variant("DR target", "dr", linear, 1, Double.NaN),
+                variant("replay", "replay", linear, 1, Double.NaN),
+                variant("EWC", "ewc", linear, 1, Double.NaN),
+                variant("MAS", "mas", linear, 1, Double.NaN),
+                variant("BiC", "bic", linear, 1, Double.NaN),
+                variant("WA", "wa", linear, 1, Double.NaN),
+                variant("PODNet", "podnet", new ModelConfig("resnet32", false, "lsc"), 1, Double.NaN),
+                variant("DER++", "der++", linear, 1, Double.NaN)));
+        for (int p = 1; p < PHASES; p++) {
+            v.add(variant(
+                    "DER, " + (p + 1) + " backbones (" + scenario.seen(p) + " classes)", "der", linear, p, Double.NaN));
+        }
+        return v;
     }
 
     /**
-     * Creates the registered method, runs its phase 0 without training (what {@code afterPhase}
-     * keeps: an old model, exemplars, reserved samples) on a probe of 5 images per class, and
-     * adds the phase-1 head.
+     * Creates the registered method, runs the phases before {@code phase} without training (what
+     * {@code grow} adds and {@code afterPhase} keeps: backbones, an old model, exemplars, reserved
+     * samples, importance) on a probe of 5 images per class, and grows the network for {@code
+     * phase}, as the experiment does.
      */
-    private Variant variant(String name, String method, ModelConfig cfg) {
+    private Variant variant(String name, String method, ModelConfig cfg, int phase, double target) {
         IncrementalNet n = net(cfg);
         Method m = Methods.create(MethodConfig.of(method, null));
         closing.add(m);
-        ImageDataset probe = dataset(5 * CLASSES, 0, CLASSES);
+        ImageDataset probe = dataset(5 * ALL, 0, ALL);
         int[] labels = probe.labels();
         for (int i = 0; i < labels.length; i++) {
-            labels[i] = i % CLASSES; // every class present: herding, reserved samples and imprinting need each
+            labels[i] = i % ALL; // every class present: herding, reserved samples and imprinting need each
         }
-        n.addHead(OLD);
-        PhaseContext first = new PhaseContext(
-                0,
+        for (int p = 0; p < phase; p++) {
+            m.grow(n, p);
+            n.addHead(scenario.size(p));
+            PhaseContext before = context(p, n, probe, TrainListener.NONE, (t, st, sc, q, i) -> List.of());
+            m.train(before);
+            m.afterPhase(before);
+        }
+        m.grow(n, phase);
+        n.addHead(scenario.size(phase));
+        return new Variant(name, method, n, m, probe, phase, target);
+    }
+
+    private PhaseContext context(
+            int phase, IncrementalNet n, ImageDataset data, TrainListener listener, PhaseContext.StageRunner runner) {
+        return new PhaseContext(
+                phase,
                 scenario,
                 n,
-                probe,
+                data,
                 recipe(),
-                new Trainer(root, norm, 0.9, 11, TrainListener.NONE),
+                new Trainer(root, norm, 0.9, 11, listener),
                 root,
                 1,
                 new ArrayList<>(),
-                (t, st, sc, p, i) -> List.of());
-        m.train(first);
-        m.afterPhase(first);
-        n.addHead(NEW);
-        return new Variant(name, method, n, m, probe);
+                runner);
     }
 
     private TrainConfig recipe() {
@@ -424,41 +463,31 @@ public final class Bench {
             }
         };
         boolean[] timed = {false};
-        PhaseContext ctx = new PhaseContext(
-                1,
-                scenario,
-                v.net(),
-                v.probe(),
-                recipe(),
-                new Trainer(root, norm, 0.9, 11, timer),
-                root,
-                1,
-                new ArrayList<>(),
-                (t, st, sc, p, i) -> {
-                    if (!st.name().equals("train") || timed[0]) {
-                        return List.of();
-                    }
-                    timed[0] = true;
-                    ImageDataset data = dataset(
-                            batches * o.batch(),
-                            IntStream.of(st.data().labels()).distinct().toArray());
-                    return t.fit(
-                            new Stage(
-                                    "bench",
-                                    st.net(),
-                                    data,
-                                    st.groups(),
-                                    st.loss(),
-                                    1,
-                                    List.of(),
-                                    1.0,
-                                    o.batch(),
-                                    Augment.CIFAR,
-                                    st.secondary(),
-                                    st.secondaryBatchSize()),
-                            sc,
-                            p);
-                });
+        PhaseContext ctx = context(v.phase(), v.net(), v.probe(), timer, (t, st, sc, p, i) -> {
+            if (!st.name().equals("train") || timed[0]) {
+                return List.of();
+            }
+            timed[0] = true;
+            ImageDataset data = dataset(
+                    batches * o.batch(),
+                    IntStream.of(st.data().labels()).distinct().toArray());
+            return t.fit(
+                    new Stage(
+                            "bench",
+                            st.net(),
+                            data,
+                            st.groups(),
+                            st.loss(),
+                            1,
+                            List.of(),
+                            1.0,
+                            o.batch(),
+                            Augment.CIFAR,
+                            st.secondary(),
+                            st.secondaryBatchSize()),
+                    sc,
+                    p);
+        });
         v.method().train(ctx);
         if (!timed[0] || seen[0] != batches) {
             throw new IllegalStateException(v.registered() + ": expected a stage named train of " + batches

@@ -134,12 +134,24 @@ public final class Der extends ExemplarMethod {
 
     /** The auxiliary classifier on the newest backbone's features, in the network's tensors while the phase trains. */
     private void addAux(IncrementalNet net, int outputs, long seed, int phase) {
+        dropAux(net); // a phase trained again in the same process (the benchmark's repeats) starts afresh
         int dim = net.backbone().newestDim();
         var rnd = Rng.stream(seed, "init-aux", phase);
         double bound = 1 / Math.sqrt(dim);
         auxWeight =
                 net.params().param(AUX + "weight", new Shape(outputs, dim), Params.uniform(outputs * dim, bound, rnd));
         auxBias = net.params().param(AUX + "bias", new Shape(outputs), Params.uniform(outputs, bound, rnd));
+    }
+
+    /** Removes the auxiliary classifier from the network's tensors, if it is there. */
+    private void dropAux(IncrementalNet net) {
+        for (String name : List.of(AUX + "weight", AUX + "bias")) {
+            if (net.params().params().containsKey(name)) {
+                net.params().remove(name);
+            }
+        }
+        auxWeight = null;
+        auxBias = null;
     }
 
     /**
@@ -169,10 +181,7 @@ public final class Der extends ExemplarMethod {
     @Override
     public void afterPhase(PhaseContext ctx) {
         if (ctx.phase() > 0) {
-            ctx.net().params().remove(AUX + "weight");
-            ctx.net().params().remove(AUX + "bias");
-            auxWeight = null;
-            auxBias = null;
+            dropAux(ctx.net());
             Wa.align(ctx.net(), ctx.phase());
         }
         super.afterPhase(ctx);
