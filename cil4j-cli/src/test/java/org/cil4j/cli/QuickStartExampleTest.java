@@ -27,30 +27,39 @@ import org.junit.jupiter.api.io.TempDir;
 class QuickStartExampleTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-    @Test
-    void theReadmeShowsTheExampleVerbatim() throws Exception {
+    /** Asserts that the README shows the example file verbatim. */
+    private static void assertInReadme(String example) throws Exception {
         String readme = Files.readString(ROOT.resolve("README.md"));
-        String example = Files.readString(ROOT.resolve("examples/QuickStart.java"));
-        assertTrue(readme.contains(example.strip()), "README.md must contain examples/QuickStart.java verbatim");
+        String text = Files.readString(ROOT.resolve(example));
+        assertTrue(readme.contains(text.strip()), "README.md must contain " + example + " verbatim");
     }
 
-    @Test
-    void theExampleCompilesAndRuns(@TempDir Path tmp) throws Exception {
+    /** Compiles the example file against the test's class path into {@code out}, and loads its classes from there. */
+    private URLClassLoader compile(String example, Path out) throws Exception {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int rc = javac.run(
                 null,
                 null,
                 null,
                 "-d",
-                tmp.toString(),
+                out.toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                ROOT.resolve("examples/QuickStart.java").toString());
-        assertEquals(0, rc, "javac");
+                ROOT.resolve(example).toString());
+        assertEquals(0, rc, "javac " + example);
+        return new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader());
+    }
+
+    @Test
+    void theReadmeShowsTheExampleVerbatim() throws Exception {
+        assertInReadme("examples/QuickStart.java");
+    }
+
+    @Test
+    void theExampleCompilesAndRuns(@TempDir Path tmp) throws Exception {
         PrintStream out = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (URLClassLoader cl =
-                new URLClassLoader(new URL[] {tmp.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader cl = compile("examples/QuickStart.java", tmp)) {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
             cl.loadClass("QuickStart").getMethod("main", String[].class).invoke(null, (Object) new String[] {
                 ROOT.resolve("configs/fmnist-5x2.json").toString(),
@@ -70,22 +79,8 @@ class QuickStartExampleTest {
 
     @Test
     void theTypedExampleBuildsWhatItsJsonConfigReads(@TempDir Path tmp) throws Exception {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        String example = Files.readString(ROOT.resolve("examples/InCode.java"));
-        assertTrue(readme.contains(example.strip()), "README.md must contain examples/InCode.java verbatim");
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        int rc = javac.run(
-                null,
-                null,
-                null,
-                "-d",
-                tmp.toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ROOT.resolve("examples/InCode.java").toString());
-        assertEquals(0, rc, "javac");
-        try (URLClassLoader cl =
-                new URLClassLoader(new URL[] {tmp.toUri().toURL()}, getClass().getClassLoader())) {
+        assertInReadme("examples/InCode.java");
+        try (URLClassLoader cl = compile("examples/InCode.java", tmp)) {
             var m = cl.loadClass("InCode").getDeclaredMethod("config");
             m.setAccessible(true);
             ExperimentConfig inCode = (ExperimentConfig) m.invoke(null);

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.cil4j.CilException;
 import org.cil4j.checkpoint.CheckpointStore;
 import org.cil4j.checkpoint.StateReader;
@@ -312,27 +313,16 @@ public final class Experiment {
             Normalization norm = Normalization.of(data.train());
             Trainer trainer = new Trainer(root, norm, cfg.train().momentum(), cfg.seed(), epochLog.and(listener));
             checkSpace(net);
+            // a phase's context differs from another's only in the phase and in how its stages run
+            BiFunction<Integer, PhaseContext.StageRunner, PhaseContext> context = (p, runner) -> new PhaseContext(
+                    p, scenario, net, data.train(), cfg.train(), trainer, root, cfg.seed(), new ArrayList<>(), runner);
             Checkpointing.Plan plan = null;
             if (ckpt != null && first >= phasesToRun) {
                 // every phase to run is checkpointed (killed before the last results write):
                 // nothing trains, so the method's state is not restored; the result is written below
                 LOG.info("every phase up to {} is checkpointed; writing the result", phasesToRun);
             } else if (ckpt != null) {
-                plan = restore(
-                        ckpt,
-                        net,
-                        method,
-                        new PhaseContext(
-                                first,
-                                scenario,
-                                net,
-                                data.train(),
-                                cfg.train(),
-                                trainer,
-                                root,
-                                cfg.seed(),
-                                new ArrayList<>()),
-                        root);
+                plan = restore(ckpt, net, method, context.apply(first, PhaseContext.StageRunner.PLAIN), root);
             }
             Checkpointing ck = store == null
                     ? null
@@ -353,17 +343,7 @@ public final class Experiment {
                 }
                 method.grow(net, p);
                 net.addHead(scenario.size(p));
-                PhaseContext ctx = new PhaseContext(
-                        p,
-                        scenario,
-                        net,
-                        data.train(),
-                        cfg.train(),
-                        trainer,
-                        root,
-                        cfg.seed(),
-                        new ArrayList<>(),
-                        ck == null ? PhaseContext.StageRunner.PLAIN : ck);
+                PhaseContext ctx = context.apply(p, ck == null ? PhaseContext.StageRunner.PLAIN : ck);
                 if (p == 0 && base != null) {
                     loadBase(base, net, root);
                 } else {
