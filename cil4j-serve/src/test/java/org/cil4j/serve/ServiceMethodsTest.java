@@ -72,7 +72,7 @@ class ServiceMethodsTest {
         assertEquals(2, client.versions(method).path("versions").size());
         JsonNode st = client.storage(method);
         assertTrue(st.path("withinBudget").asBoolean(), method + ": " + st);
-        boolean rehearsal = List.of("lucir", "icarl", "wa", "bic", "replay").contains(method);
+        boolean rehearsal = ClassifierSpec.REHEARSAL.contains(method);
         for (JsonNode c : st.path("classes")) {
             assertEquals(0, c.path("pendingSamples").asInt(), method + ": " + c);
             assertEquals(rehearsal, c.path("keptSamples").asInt() > 0, method + " keeps exemplars: " + c);

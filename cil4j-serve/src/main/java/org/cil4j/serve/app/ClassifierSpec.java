@@ -55,11 +55,21 @@ public record ClassifierSpec(
      * structure (a version is loaded as one backbone and its heads; DER's network gains a
      * backbone per phase).
      */
-    public static final List<String> METHODS =
-            List.of("lucir", "icarl", "wa", "bic", "replay", "lwf-mc", "ewc", "mas", "finetune", "feature-extraction");
+    public static final List<String> METHODS = List.of(
+            "lucir",
+            "podnet",
+            "icarl",
+            "wa",
+            "bic",
+            "replay",
+            "lwf-mc",
+            "ewc",
+            "mas",
+            "finetune",
+            "feature-extraction");
 
     /** Methods whose memory the storage budget sizes. */
-    static final List<String> REHEARSAL = List.of("lucir", "icarl", "wa", "bic", "replay");
+    public static final List<String> REHEARSAL = List.of("lucir", "podnet", "icarl", "wa", "bic", "replay");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -153,10 +163,11 @@ public record ClassifierSpec(
         if (channels != 1 && channels != 3) {
             throw ApiException.bad("model.channels", "model.channels must be 1 or 3, got " + channels);
         }
-        if (methodName.equals("lucir")) {
-            // LUCIR's cosine classifier on features without the last ReLU (Hou et al. 2019)
+        if (methodName.equals("lucir") || methodName.equals("podnet")) {
+            // LUCIR's cosine classifier on features without the last ReLU (Hou et al. 2019);
+            // PODNet's local similarity classifier on the same features (Douillard et al. 2020)
             if (!modelNode.has("classifier")) {
-                modelNode.put("classifier", "cosine");
+                modelNode.put("classifier", methodName.equals("lucir") ? "cosine" : "lsc");
             }
             if (!modelNode.has("lastRelu")) {
                 modelNode.put("lastRelu", false);
