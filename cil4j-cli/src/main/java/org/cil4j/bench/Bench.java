@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.cil4j.data.ImageDataset;
 import org.cil4j.eval.Evaluator;
@@ -58,6 +60,19 @@ public final class Bench {
     static final int PHASES = 6;
     /** Classes of the whole scenario. */
     static final int ALL = OLD + NEW * (PHASES - 1);
+
+    /**
+     * Registered methods without a row of their own, and why: every other registered method is
+     * timed ({@code BenchTest} holds the registry to that, so a new method cannot be left out
+     * silently).
+     */
+    static final Map<String, String> UNTIMED = new TreeMap<>(Map.of(
+            "feature-extraction", "its step trains the new head on a frozen backbone, cheaper than a plain step",
+            "joint", "its step is the plain one, on every class seen so far",
+            "lwf-mc", "its step is iCaRL's without exemplars",
+            "dr-d", "dr with distillation only, a lighter step than the DR target row's",
+            "dr-r", "dr with retrospection only, a lighter step than the DR target row's",
+            "dr-dr", "dr with both switches on: the DR target row"));
 
     /**
      * A row of the table.
@@ -236,6 +251,10 @@ public final class Bench {
                         + "the network, but only the new images count in its images/s; peak RSS is the whole process's high-water mark "
                         + "while that measurement ran (JVM heap and every benchmark network included); the data pipeline row augments "
                         + "bytes already in memory (no JPEG decode or cache read).");
+        StringBuilder untimed = new StringBuilder("Registered methods without a row: ");
+        UNTIMED.forEach((name, why) ->
+                untimed.append('`').append(name).append("` (").append(why).append("); "));
+        header.add(untimed.substring(0, untimed.length() - 2) + ".");
         List<Variant> variants = variants();
         List<Row> rows = new ArrayList<>();
         List<Ratio> ratios = new ArrayList<>();

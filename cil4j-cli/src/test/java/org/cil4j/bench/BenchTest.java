@@ -142,6 +142,15 @@ class BenchTest {
                             "der@4",
                             "der@5"),
                     timed);
+            for (Methods.Entry e : Methods.all()) {
+                boolean rowed = timed.stream().anyMatch(t -> t.startsWith(e.name() + "@"));
+                assertTrue(
+                        rowed != Bench.UNTIMED.containsKey(e.name()),
+                        e.name() + " must have a row in the bench or a reason in Bench.UNTIMED, not both");
+            }
+            assertTrue(
+                    Methods.all().stream().map(Methods.Entry::name).toList().containsAll(Bench.UNTIMED.keySet()),
+                    "Bench.UNTIMED names only registered methods: " + Bench.UNTIMED.keySet());
             Bench.Variant last = variants.get(variants.size() - 1);
             assertEquals(6, last.net().backbone().size(), "DER's last row trains with six backbones");
         }
