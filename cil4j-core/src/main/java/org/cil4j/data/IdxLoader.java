@@ -152,14 +152,11 @@ public final class IdxLoader {
     }
 
     private static String prefix(String split) {
-        switch (split) {
-            case "train":
-                return "train";
-            case "test":
-                return "t10k";
-            default:
-                throw new CilException("unknown split '" + split + "' for IDX data: use train or test");
-        }
+        return switch (split) {
+            case "train" -> "train";
+            case "test" -> "t10k";
+            default -> throw new CilException("unknown split '" + split + "' for IDX data: use train or test");
+        };
     }
 
     private static Path find(Path dir, String base) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -225,18 +226,15 @@ public final class ImageFolderLoader {
     }
 
     private static String splitFolder(String split) {
-        switch (split) {
-            case "train":
-                return "train";
-            case "val":
-            case "test":
-                return "val";
-            default:
-                throw new CilException("unknown split '" + split + "' for an image folder: use train or val");
-        }
+        return switch (split) {
+            case "train" -> "train";
+            case "val", "test" -> "val";
+            default -> throw new CilException("unknown split '" + split + "' for an image folder: use train or val");
+        };
     }
 
-    private static TreeSet<String> subfolders(Path dir) {
+    /** @return the visible subfolders' names, sorted */
+    private static SortedSet<String> subfolders(Path dir) {
         TreeSet<String> names = new TreeSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -360,8 +358,8 @@ public final class ImageFolderLoader {
                     f.get();
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
-                    if (c instanceof RuntimeException) {
-                        throw (RuntimeException) c;
+                    if (c instanceof RuntimeException re) {
+                        throw re;
                     }
                     throw new CilException("decoding " + name + " failed: " + c, c);
                 }

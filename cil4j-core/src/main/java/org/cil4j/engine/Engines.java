@@ -120,10 +120,9 @@ public final class Engines {
         threadsOnThisThread(Engines.threads);
         String d = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
         int gpus = engine.getGpuCount();
-        switch (d) {
-            case "cpu":
-                return Device.cpu();
-            case "gpu":
+        return switch (d) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> {
                 if (gpus == 0 && !gpuBuild()) {
                     throw new CilException("--device gpu: this build carries PyTorch's CPU natives, which see no GPU; "
                             + GPU_BUILD_HINT);
@@ -132,12 +131,11 @@ public final class Engines {
                     throw new CilException("--device gpu: the GPU build's engine (" + describe() + ") finds no CUDA GPU"
                             + " on this machine (nvidia-smi should list one); use --device cpu or auto");
                 }
-                return Device.gpu();
-            case "auto":
-                return gpus > 0 ? Device.gpu() : Device.cpu();
-            default:
-                throw new CilException("--device must be cpu, gpu or auto, not '" + device + "'");
-        }
+                yield Device.gpu();
+            }
+            case "auto" -> gpus > 0 ? Device.gpu() : Device.cpu();
+            default -> throw new CilException("--device must be cpu, gpu or auto, not '" + device + "'");
+        };
     }
 
     /**

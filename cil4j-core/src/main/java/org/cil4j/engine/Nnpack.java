@@ -53,7 +53,7 @@ final class Nnpack {
             }
             Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
             Function set = torch.getFunction("_ZN2at7Context20setUserEnabledNNPACKEb");
-            set.invokeVoid(new Object[] {context, Boolean.FALSE});
+            set.invokeVoid(new Object[] {context, false});
             boolean on =
                     (torch.getFunction("_ZNK2at7Context17userEnabledNNPACKEv").invokeInt(new Object[] {context}) & 0xff)
                             != 0;

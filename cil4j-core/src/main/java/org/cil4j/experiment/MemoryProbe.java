@@ -31,7 +31,7 @@ public final class MemoryProbe {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith(name)) {
-                    String[] parts = line.substring(name.length()).trim().split("\\s+");
+                    String[] parts = line.substring(name.length()).trim().split("\\s+", -1);
                     return Long.parseLong(parts[0]) / 1024;
                 }
             }

@@ -59,7 +59,7 @@ public final class Nca {
         NDArray index = Checks.labels(labels, similarities.getShape().get(0), classes); // (batch, 1)
         NDArray isTrue = index.eq(similarities
                         .getManager()
-                        .arange(0, classes, 1, DataType.INT64)
+                        .arange(0, (float) classes, 1, DataType.INT64)
                         .reshape(1, classes))
                 .toType(similarities.getDataType(), false);
         NDArray z = similarities.mul(scale.reshape(1, 1)).sub(isTrue.mul((float) margin));

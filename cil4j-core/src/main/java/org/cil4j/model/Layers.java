@@ -51,7 +51,7 @@ public final class Layers {
         public Conv withBias(Params p, String name, SplittableRandom rnd) {
             Shape s = weight.getShape();
             int out = (int) s.get(0);
-            double bound = 1 / Math.sqrt(s.get(1) * s.get(2) * s.get(3));
+            double bound = 1 / Math.sqrt((double) (s.get(1) * s.get(2) * s.get(3)));
             bias = p.param(name + ".bias", new Shape(out), Params.uniform(out, bound, rnd));
             return this;
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ class CifarLoaderTest {
             }));
         }
         Files.write(dir.resolve("test_batch.bin"), TestFiles.cifarRecords(new int[][] {{9}, {0}}));
-        Files.write(dir.resolve("batches.meta.txt"), (String.join("\n", TEN) + "\n\n").getBytes());
+        Files.write(
+                dir.resolve("batches.meta.txt"), (String.join("\n", TEN) + "\n\n").getBytes(StandardCharsets.UTF_8));
         return dir;
     }
 

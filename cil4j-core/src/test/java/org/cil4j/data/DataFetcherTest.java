@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -57,7 +58,7 @@ class DataFetcherTest {
             tar.closeArchiveEntry();
             for (String[] f : new String[][] {{"top/a.bin", "AAAA"}, {"top/sub/b.txt", "hello"}}) {
                 TarArchiveEntry e = new TarArchiveEntry(f[0]);
-                byte[] data = f[1].getBytes();
+                byte[] data = f[1].getBytes(StandardCharsets.UTF_8);
                 e.setSize(data.length);
                 tar.putArchiveEntry(e);
                 tar.write(data);
@@ -89,7 +90,7 @@ class DataFetcherTest {
     void plainFilesAreRenamedIntoPlace() throws Exception {
         Path src = tmp.resolve("src/f.gz");
         Files.createDirectories(src.getParent());
-        byte[] data = TestFiles.gzip("content".getBytes());
+        byte[] data = TestFiles.gzip("content".getBytes(StandardCharsets.UTF_8));
         Files.write(src, data);
         DataFetcher.Source s = new DataFetcher.Source(
                 "plain", List.of(new DataFetcher.Download(src.toUri(), "f.gz", md5(data))), false, List.of("f.gz"), "");
@@ -122,7 +123,9 @@ class DataFetcherTest {
         DataFetcher.Source s = new DataFetcher.Source(
                 "toy",
                 List.of(new DataFetcher.Download(
-                        URI.create("http://127.0.0.1:9/never"), "toy.tar.gz", md5("x".getBytes()))),
+                        URI.create("http://127.0.0.1:9/never"),
+                        "toy.tar.gz",
+                        md5("x".getBytes(StandardCharsets.UTF_8)))),
                 true,
                 List.of("top/a.bin"),
                 "");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -165,7 +166,7 @@ class HostileFilesTest {
         }
         Path test = dir.resolve("test_batch.bin");
         Files.write(test, TestFiles.cifarRecords(new int[][] {{9}, {0}}));
-        Files.write(dir.resolve("batches.meta.txt"), "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n".getBytes());
+        Files.write(dir.resolve("batches.meta.txt"), "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n".getBytes(StandardCharsets.UTF_8));
         // the format has no header: a file cut at a record boundary is a valid shorter batch
         fuzz(test, () -> CifarLoader.loadCifar10(tmp, "test"), n -> n % 3073 != 0, false);
         System.out.println(outcomes);

@@ -32,7 +32,7 @@ class MultiClassMethodsTest {
     }
 
     private static RunResult run(String method, String params, boolean lucirModel) {
-        ObjectNode tree = (ObjectNode) ConfigLoader.MAPPER.createObjectNode();
+        ObjectNode tree = ConfigLoader.MAPPER.createObjectNode();
         String json = """
                 {"name": "e2e-%s", "seed": 1993, "device": "cpu",
                  "data": {"dataset": "fashion-mnist", "rgb": false},

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -62,7 +63,7 @@ class OpenApiTest {
                 for (Iterator<String> ms = p.getValue().fieldNames(); ms.hasNext(); ) {
                     String m = ms.next();
                     if (METHODS.contains(m)) {
-                        documented.add(m.toUpperCase() + " " + p.getKey());
+                        documented.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey());
                         operations.add(new String[] {m, p.getKey()});
                     }
                 }
@@ -79,7 +80,7 @@ class OpenApiTest {
             for (String[] op : operations) {
                 JsonNode path = doc.path("paths").path(op[1]);
                 JsonNode o = path.path(op[0]);
-                String where = op[0].toUpperCase() + " " + op[1];
+                String where = op[0].toUpperCase(Locale.ROOT) + " " + op[1];
                 assertTrue(ids.add(o.path("operationId").asText()), "operationId unique and present: " + where);
                 assertTrue(o.path("responses").size() > 0, "responses of " + where);
                 Set<String> declared = new TreeSet<>();
@@ -121,7 +122,7 @@ class OpenApiTest {
             for (String[] op : operations) {
                 JsonNode o = doc.path("paths").path(op[1]).path(op[0]);
                 String path = op[1].replaceAll("\\{version}", "1").replaceAll("\\{[^}]+}", "nothing-here");
-                String method = op[0].toUpperCase();
+                String method = op[0].toUpperCase(Locale.ROOT);
                 String where = method + " " + op[1];
                 if (!o.has("x-required-scope")) {
                     assertNotEquals(401, send(base, null, method, path).statusCode(), where + " is public");

@@ -53,7 +53,7 @@ final class SparkSweep {
             }
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (String o : javaOpts.trim().split("\\s+")) {
+            for (String o : javaOpts.trim().split("\\s+", -1)) { // empty parts are skipped below
                 if (!o.isEmpty()) {
                     cmd.add(o);
                 }
