@@ -115,11 +115,20 @@ record Replica(int index, Process process, int port, Optional<String> token) imp
         return -1;
     }
 
+    /**
+     * Stops the replica: SIGTERM, then SIGKILL after 30 s. Interrupted while waiting, it kills the
+     * child at once and keeps the interrupt, so that closing the next replica is not skipped.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy(); // SIGTERM: the service's shutdown hook closes it
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

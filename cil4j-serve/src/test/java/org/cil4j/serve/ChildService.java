@@ -74,11 +74,17 @@ final class ChildService implements AutoCloseable {
         return lines.stream().anyMatch(l -> l.contains(part));
     }
 
+    /** SIGTERM and up to 30 s for it; interrupted, it kills the child at once and keeps the interrupt. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroy();
-            process.waitFor(30, TimeUnit.SECONDS);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,18 +126,20 @@ class ServiceEndToEndTest {
                             .asInt());
 
             // bad input names what was wrong
-            CilClient.Error e = assertThrows(
-                    CilClient.Error.class,
+            CilClient.ApiError e = assertThrows(
+                    CilClient.ApiError.class,
                     () -> c.upload(
                             "fashion", List.of(new CilClient.Sample("Bag", FashionImages.bomb(100_000, 100_000)))));
             assertEquals(400, e.status());
             assertEquals("samples[0].image", e.field());
             e = assertThrows(
-                    CilClient.Error.class,
-                    () -> c.upload("fashion", List.of(new CilClient.Sample("Bag", "not an image".getBytes()))));
+                    CilClient.ApiError.class,
+                    () -> c.upload(
+                            "fashion",
+                            List.of(new CilClient.Sample("Bag", "not an image".getBytes(StandardCharsets.UTF_8)))));
             assertEquals("samples[0].image", e.field());
             e = assertThrows(
-                    CilClient.Error.class,
+                    CilClient.ApiError.class,
                     () -> c.upload("nope", List.of(new CilClient.Sample("Bag", FashionImages.png(test, 0)))));
             assertEquals(404, e.status());
             HttpResponse<String> r = raw(server.port(), token, "POST", "/v1/classifiers", "{not json");
@@ -168,7 +171,7 @@ class ServiceEndToEndTest {
                             .statusCode(),
                     "a revoked token is refused");
             e = assertThrows(
-                    CilClient.Error.class,
+                    CilClient.ApiError.class,
                     () -> c.send(
                             "DELETE", "/v1/tokens/" + listed.get(0).path("id").asText(), null));
             assertEquals(409, e.status(), "the last admin token stays");
@@ -256,7 +259,7 @@ class ServiceEndToEndTest {
     /** @return the value of the first sample line of a Prometheus text that starts with {@code name} */
     private static double gauge(String metrics, String name) {
         return metrics.lines()
-                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{") && !name.contains("{"))
+                .filter(l -> l.startsWith(name + " ") || (l.startsWith(name + "{") && !name.contains("{")))
                 .findFirst()
                 .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .orElseThrow(() -> new AssertionError("no " + name + " in /metrics"));

@@ -74,7 +74,9 @@ class ServiceReplicasTest {
             byte[] img = FashionImages.png(FashionImages.data().test(), 0);
             for (CilClient c : clients) {
                 assertEquals(
-                        2, c.predict("rep", List.of(img), 1).path("version").asInt());
+                        v,
+                        c.predict("rep", List.of(img), 1).path("version").asInt(),
+                        "every replica serves the version of the last phase");
             }
             clients.get(1).activate("rep", 1);
             for (CilClient c : clients) {

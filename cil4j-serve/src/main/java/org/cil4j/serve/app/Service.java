@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.cil4j.CilException;
@@ -140,9 +141,29 @@ public final class Service implements AutoCloseable {
         for (Rows.Classifier c : db.read(Store::classifiers)) {
             refreshPredictor(c.id());
         }
-        worker.scheduleWithFixedDelay(this::pollJobs, 0, 500, TimeUnit.MILLISECONDS);
-        sweeper.scheduleWithFixedDelay(
-                this::expireQuietly, limits.sweepSeconds(), limits.sweepSeconds(), TimeUnit.SECONDS);
+        // periodic() logs whatever a run throws, so the futures never hold a failure to look at
+        ScheduledFuture<?> unusedPolling = worker.scheduleWithFixedDelay(
+                periodic("looking for phases to run", this::pollJobs), 0, 500, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> unusedSweeping = sweeper.scheduleWithFixedDelay(
+                periodic("the expiry sweep", this::expireQuietly),
+                limits.sweepSeconds(),
+                limits.sweepSeconds(),
+                TimeUnit.SECONDS);
+    }
+
+    /**
+     * A task of {@code scheduleWithFixedDelay} that a failure does not end: whatever escapes a run
+     * of it there cancels its later runs, and only the (unread) future would hold the cause. So a
+     * failure is logged here and the task runs again at its next turn.
+     */
+    private static Runnable periodic(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                LOG.error("{} failed; it runs again at its next turn", what, e);
+            }
+        };
     }
 
     /** @return the database */
@@ -449,7 +470,7 @@ public final class Service implements AutoCloseable {
             ObjectNode live = ConfigLoader.MAPPER.createObjectNode();
             live.put("stage", "loading");
             progress.put(jobId, live);
-            PhaseRunner.Output out = PhaseRunner.run(in, versionDir, listener(jobId, live));
+            PhaseRunner.Output out = PhaseRunner.run(in, versionDir, listener(jobId));
             commit(c, spec, jobId, num, in, out, versionDir);
         } catch (RuntimeException | Error e) {
             if (mustStop()) {
@@ -533,7 +554,7 @@ public final class Service implements AutoCloseable {
         });
     }
 
-    private TrainListener listener(String jobId, ObjectNode live) {
+    private TrainListener listener(String jobId) {
         long t0 = System.nanoTime();
         long[] lastWrite = {0};
         return new TrainListener() {
@@ -576,7 +597,7 @@ public final class Service implements AutoCloseable {
             PhaseRunner.Input in,
             PhaseRunner.Output out,
             Path versionDir) {
-        ObjectNode metrics = metrics(c, spec, in, out);
+        ObjectNode metrics = metrics(c, spec, out);
         boolean pass = metrics.path("gate").path("passed").asBoolean();
         ObjectNode prov = ConfigLoader.MAPPER.createObjectNode();
         prov.put("method", spec.method().name());
@@ -690,7 +711,7 @@ public final class Service implements AutoCloseable {
         refreshPredictor(c.id());
     }
 
-    private ObjectNode metrics(Rows.Classifier c, ClassifierSpec spec, PhaseRunner.Input in, PhaseRunner.Output out) {
+    private ObjectNode metrics(Rows.Classifier c, ClassifierSpec spec, PhaseRunner.Output out) {
         ObjectNode m = ConfigLoader.MAPPER.createObjectNode();
         PhaseEval ev = out.eval();
         ObjectNode gate = m.putObject("gate");

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * A small Java client of {@code cil serve}'s HTTP API (the README's example uses it). Each call
- * returns the response's JSON; a response that is not 2xx throws {@link CilClient.Error} with the
+ * returns the response's JSON; a response that is not 2xx throws {@link CilClient.ApiError} with the
  * status, the field at fault and the message the service sent.
  */
 public final class CilClient {
@@ -29,11 +29,11 @@ public final class CilClient {
     private final String token;
 
     /** A refused request. */
-    public static final class Error extends RuntimeException {
+    public static final class ApiError extends RuntimeException {
         private final int status;
         private final String field;
 
-        Error(int status, String field, String message) {
+        ApiError(int status, String field, String message) {
             super(status + (field == null ? "" : " (" + field + ")") + ": " + message);
             this.status = status;
             this.field = field;
@@ -255,7 +255,7 @@ public final class CilClient {
      */
     public JsonNode send(String method, String path, JsonNode body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(120))
+                .timeout(Duration.ofMinutes(2))
                 .header("Authorization", "Bearer " + token);
         if (body != null) {
             b.header("Content-Type", "application/json");
@@ -268,7 +268,7 @@ public final class CilClient {
             JsonNode n = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
             if (r.statusCode() / 100 != 2) {
                 JsonNode e = n.path("error");
-                throw new Error(
+                throw new ApiError(
                         r.statusCode(),
                         e.path("field").isMissingNode() ? null : e.path("field").asText(),
                         e.path("message").asText(r.body()));

@@ -61,7 +61,7 @@ public final class Api {
                         || path.equals("/")
                         || path.equals("/openapi.json")
                         || path.startsWith("/ui/")
-                        || ctx.method() == HandlerType.OPTIONS) {
+                        || HandlerType.OPTIONS.equals(ctx.method())) {
                     return;
                 }
                 String auth = ctx.header("Authorization");
