@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -220,7 +221,7 @@ public final class Bench {
                 o.warmup(),
                 o.iterations(),
                 o.repeats(),
-                LocalDate.now()));
+                LocalDate.now(ZoneOffset.UTC)));
         header.add(String.format(
                 Locale.ROOT,
                 "Machine: %d cores visible to the JVM; cil4j on %s; engine %s %s (DJL %s); Java %s;"

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,11 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path base = out != null
                 ? out
-                : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                : Path.of(
+                        "runs",
+                        "demo-"
+                                + LocalDateTime.now(ZoneId.systemDefault())
+                                        .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Path cfgFile = Files.createTempFile("fmnist-5x2", ".json");
         try (InputStream in = DemoCommand.class.getResourceAsStream("/configs/fmnist-5x2.json")) {
             if (in == null) {

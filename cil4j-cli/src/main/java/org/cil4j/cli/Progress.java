@@ -1,5 +1,6 @@
 package org.cil4j.cli;
 
+import java.io.Console;
 import java.util.Locale;
 import org.cil4j.train.EpochRecord;
 import org.cil4j.train.TrainListener;
@@ -9,8 +10,29 @@ import org.cil4j.train.TrainListener;
  * the stage; on an interactive terminal also a live line per batch.
  */
 final class Progress implements TrainListener {
-    private final boolean live = System.console() != null;
+    private final boolean live = interactive();
     private long lastDraw;
+
+    /**
+     * Whether this process runs on an interactive terminal. Up to JDK 21 that is whether there is
+     * a console at all; from JDK 22 on there is one even with redirected streams, and {@code
+     * Console.isTerminal()} (JDK 22+, so called reflectively from this Java 17 build) says it.
+     */
+    // the null check is the answer only before JDK 22; from 22 on isTerminal() is asked below
+    @SuppressWarnings("SystemConsoleNull")
+    static boolean interactive() {
+        Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(c);
+        } catch (NoSuchMethodException e) {
+            return true; // before JDK 22 a console exists only on a terminal
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
 
     @Override
     public void onBatch(int phase, String stage, int epoch, int epochs, int batch, int batches, double loss) {

@@ -69,7 +69,7 @@ public final class Sensitivity {
 
     static double value(RunResult r, String key, String where) {
         JsonNode n = ConfigLoader.MAPPER.valueToTree(r.config());
-        for (String seg : key.split("\\.")) {
+        for (String seg : key.split("\\.", -1)) { // -1: "a.b." has an empty last key, not a.b
             n = n == null ? null : n.get(seg);
         }
         if ((n == null || n.isNull()) && key.startsWith("method.params.")) {

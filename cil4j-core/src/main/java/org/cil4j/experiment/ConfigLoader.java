@@ -63,7 +63,12 @@ public final class ConfigLoader {
         if (eq <= 0) {
             throw new CilException("--set expects key=value, got '" + assignment + "'");
         }
-        String[] path = assignment.substring(0, eq).trim().split("\\.");
+        String[] path = assignment.substring(0, eq).trim().split("\\.", -1);
+        for (String seg : path) {
+            if (seg.isEmpty()) {
+                throw new CilException("--set " + assignment + ": the key has an empty part");
+            }
+        }
         String raw = assignment.substring(eq + 1).trim();
         JsonNode value;
         try {

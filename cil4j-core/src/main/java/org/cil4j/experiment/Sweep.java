@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.cil4j.CilException;
 import org.cil4j.train.TrainListener;
 
@@ -180,7 +181,7 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
         }
         List<String> parts = new ArrayList<>();
         combo.forEach((k, v) -> {
-            String[] seg = k.split("\\.");
+            String[] seg = k.split("\\.", -1); // ConfigLoader.set has checked k: no empty segment
             String leaf =
                     seg[seg.length - 1].equals("name") && seg.length > 1 ? seg[seg.length - 2] : seg[seg.length - 1];
             parts.add(leaf + "-" + (v.isTextual() ? v.asText() : v.toString()));
@@ -229,9 +230,11 @@ public record Sweep(Path file, Path root, List<Cell> cells) {
             System.exit(2);
         }
         // the cell dies with the process that runs it (a killed executor), so a retry elsewhere never races it
-        ProcessHandle.current()
-                .parent()
-                .ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+        ProcessHandle.current().parent().ifPresent(p -> {
+            // halt() ends the JVM and never returns: the future thenRun gives can hold no failure to check
+            CompletableFuture<Void> unused =
+                    p.onExit().thenRun(() -> Runtime.getRuntime().halt(3));
+        });
         Path runDir = Path.of(args[0]);
         ExperimentConfig cfg =
                 ConfigLoader.bind((ObjectNode) ConfigLoader.MAPPER.readTree(System.in), "standard input");

@@ -79,6 +79,15 @@ class ConfigLoaderTest {
                         CilException.class, () -> ConfigLoader.set(ConfigLoader.MAPPER.createObjectNode(), "novalue"))
                 .getMessage()
                 .contains("key=value"));
+        for (String key : List.of("train.epochs.", ".", "train..epochs", ".train")) {
+            assertTrue(
+                    assertThrows(
+                                    CilException.class,
+                                    () -> ConfigLoader.set(ConfigLoader.MAPPER.createObjectNode(), key + "=3"))
+                            .getMessage()
+                            .contains("empty part"),
+                    key);
+        }
     }
 
     @Test
