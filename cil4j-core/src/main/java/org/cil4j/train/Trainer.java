@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -158,9 +159,23 @@ public final class Trainer {
                             total = t.getFloat();
                         }
                         if (!Double.isFinite(total)) {
+                            StringBuilder terms = new StringBuilder();
+                            loss.terms()
+                                    .forEach((k, v) -> terms.append(terms.length() == 0 ? "" : ", ")
+                                            .append(k)
+                                            .append(' ')
+                                            .append(v.getFloat()));
                             throw new IllegalStateException(String.format(
-                                    "the loss became %s in phase %d, stage %s, epoch %d: lower train.lr",
-                                    total, phase, stage.name(), epoch + 1));
+                                    Locale.ROOT,
+                                    "the loss became %s in phase %d, stage %s, epoch %d, step %d of %d (terms: %s):"
+                                            + " lower train.lr",
+                                    total,
+                                    phase + 1, // as the run's log counts phases
+                                    stage.name(),
+                                    epoch + 1,
+                                    steps + 1,
+                                    batches,
+                                    terms));
                         }
                         sgd.step(groups, factor);
                         for (Map.Entry<String, NDArray> e : loss.terms().entrySet()) {

@@ -2,6 +2,7 @@ package org.cil4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -114,6 +115,38 @@ class TrainerTest {
             }
         }
         assertArrayEquals(results[0], results[1], 0f);
+    }
+
+    @Test
+    void aLossThatIsNotFiniteStopsNamingTheStepAndItsTerms() {
+        ImageDataset data = brightness(64, 6);
+        Scenario sc = new Scenario(new int[] {0, 1}, new int[] {1, 1}, false, data.classNames());
+        try (NDManager root = NDManager.newBaseManager();
+                IncrementalNet net =
+                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
+            net.addHead(1);
+            net.addHead(1);
+            int[] step = {0};
+            TrainConfig cfg = TrainConfig.of(1, 16, 0.05, 0.9, 5e-4, List.of(), 0.1, Augment.NONE, 64);
+            Stage diverging = Stage.standard(
+                    "target",
+                    net,
+                    data,
+                    b -> {
+                        NDArray logits = net.logits(net.features(b.x(), true));
+                        NDArray ce = CrossEntropy.loss(logits, b.y());
+                        // the third step's distillation term is not finite, as a diverging one would be
+                        NDArray kd = ce.mul(0).add(++step[0] == 3 ? Float.NaN : 0.5f);
+                        return new StepLoss().add("ce", ce).add("kd_old", kd);
+                    },
+                    cfg);
+            Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.fit(diverging, sc, 1));
+            String m = e.getMessage();
+            assertTrue(m.contains("phase 2, stage target, epoch 1, step 3 of 4"), m);
+            assertTrue(m.contains("kd_old NaN") && m.contains("ce "), m);
+            assertTrue(m.contains("lower train.lr"), m);
+        }
     }
 
     @Test
