@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -216,11 +217,12 @@ public final class Bench {
         List<String> header = new ArrayList<>();
         header.add(String.format(
                 Locale.ROOT,
-                "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d` on %s.",
+                "Written by `cil bench --threads %d --warmup %d --iterations %d --repeats %d%s` on %s.",
                 o.threads(),
                 o.warmup(),
                 o.iterations(),
                 o.repeats(),
+                o.methods().isEmpty() ? "" : " --methods " + String.join(",", o.methods()),
                 LocalDate.now(ZoneOffset.UTC)));
         header.add(String.format(
                 Locale.ROOT,
@@ -373,9 +375,10 @@ public final class Bench {
      * of the bench's scenario, and DER at each later phase too (a new backbone each phase).
      */
     List<Variant> variants() {
+        checkMethods(o.methods());
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
         ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
-        List<Variant> v = new ArrayList<>(List.of(
+        List<Variant> v = new ArrayList<>(Arrays.asList( // null: a method not asked for
                 variant("plain CE", "finetune", linear, 1, Double.NaN),
                 variant("LwF", "lwf", linear, 1, 1.35),
                 variant("iCaRL", "icarl", linear, 1, 1.35),
@@ -392,7 +395,21 @@ public final class Bench {
             v.add(variant(
                     "DER, " + (p + 1) + " backbones (" + scenario.seen(p) + " classes)", "der", linear, p, Double.NaN));
         }
+        v.removeIf(x -> x == null);
         return v;
+    }
+
+    /** Refuses {@code --methods} names that are not registered or have no row, saying which. */
+    private static void checkMethods(List<String> names) {
+        for (String n : names) {
+            if (UNTIMED.containsKey(n)) {
+                throw new org.cil4j.CilException(
+                        "--methods: " + n + " has no row of its own in the bench: " + UNTIMED.get(n));
+            }
+            if (Methods.all().stream().noneMatch(e -> e.name().equals(n))) {
+                throw new org.cil4j.CilException("--methods: no registered method " + n + " (cil methods lists them)");
+            }
+        }
     }
 
     /**
@@ -402,6 +419,9 @@ public final class Bench {
      * phase}, as the experiment does.
      */
     private Variant variant(String name, String method, ModelConfig cfg, int phase, double target) {
+        if (!o.methods().isEmpty() && !method.equals("finetune") && !o.methods().contains(method)) {
+            return null; // not asked for (the plain step is always timed: every ratio needs it)
+        }
         IncrementalNet n = net(cfg);
         Method m = Methods.create(MethodConfig.of(method, null));
         closing.add(m);

@@ -3,6 +3,7 @@ package org.cil4j.cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.cil4j.bench.Bench;
 import org.cil4j.bench.BenchOptions;
@@ -36,6 +37,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--eval-batch", description = "inference batch (default: ${DEFAULT-VALUE})")
     int evalBatch = 256;
 
+    @Option(
+            names = "--methods",
+            split = ",",
+            description = "registered methods whose step to time besides the plain one, e.g. lucir,der"
+                    + " (default: every method with a row)")
+    List<String> methods = List.of();
+
     @Option(names = "--out", description = "also write the Markdown table to this file (e.g. docs/BENCHMARKS.md)")
     Path out;
 
@@ -61,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BenchOptions o = new BenchOptions(threads, warmup, iterations, repeats, batch, evalBatch);
+        BenchOptions o = new BenchOptions(threads, warmup, iterations, repeats, batch, evalBatch, methods);
         ai.djl.Device d = Engines.start(device, threads);
         Bench.Report report = Bench.run(o, d, !skipPytorch, script, python, System.err);
         String md = report.markdown();
