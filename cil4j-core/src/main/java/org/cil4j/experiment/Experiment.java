@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -664,6 +665,17 @@ public final class Experiment {
                         ConfigLoader.MAPPER
                                 .writer(SerializationFeature.INDENT_OUTPUT)
                                 .writeValueAsBytes(cfgTree));
+            }
+            if (extending && Files.exists(res)) {
+                // the run is going on again: until its next phase is written, the stopped run's
+                // result must not read as the whole run's (config.json now asks for more phases)
+                ObjectNode unfinished = (ObjectNode) ConfigLoader.MAPPER.readTree(res.toFile());
+                unfinished.put("complete", false);
+                AtomicFiles.write(
+                        res,
+                        ConfigLoader.MAPPER
+                                .writer(SerializationFeature.INDENT_OUTPUT)
+                                .writeValueAsBytes(unfinished));
             }
         } catch (IOException e) {
             throw new CilException("output folder " + out + " is not writable: " + e.getMessage(), e);

@@ -25,9 +25,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * What a method keeps between phases (the old model, exemplars, reserved samples, class means)
  * must be in its checkpoints; a method that forgot to save it would resume as fine-tuning with
  * no error, which is what LwF and DR once did. Real Fashion-MNIST, three phases of two classes,
- * the small CNN; the crash is an exception thrown from the listener after the last epoch of
- * the last stage of phase 3, so the resume restores the phase's start state, every earlier
- * stage's weights and the interrupted stage's epoch.
+ * the small CNN. A run stopped after phase 2 ({@code runPhases}) is taken further twice: once
+ * straight to the end (a resume at a phase boundary), once, from a copy, into a crash (an
+ * exception thrown from the listener after the last epoch of the last stage of phase 3) and
+ * resumed from there, so that resume restores the phase's start state, every earlier stage's
+ * weights and the interrupted stage's epoch. Sharing the first two phases keeps the 19 methods'
+ * share of the suite's time down.
  */
 class EveryMethodResumesTest {
     @TempDir
@@ -113,7 +116,21 @@ class EveryMethodResumesTest {
         }
         String lastStage = stages.get(stages.size() - 1);
 
+        // stopped after phase 2 by runPhases, then taken further in two ways: straight to the end,
+        // and (a copy) into a crash after the last epoch of phase 3's last stage, then resumed
+        Path stopped = tmp.resolve("stopped");
+        ObjectNode two = tree(method);
+        two.put("runPhases", 2);
+        BaseModelTest.experiment(two).output(stopped).run();
         Path crashed = tmp.resolve("crashed");
+        copyTree(stopped, crashed);
+
+        RunResult extended = BaseModelTest.experiment(tree(method))
+                .output(stopped)
+                .resume(false)
+                .run();
+        same(straight, extended, method + " stopped after phase 2 and taken further");
+
         TrainListener crash = new TrainListener() {
             @Override
             public void onEpoch(EpochRecord r) {
@@ -127,6 +144,7 @@ class EveryMethodResumesTest {
                 () -> BaseModelTest.experiment(tree(method))
                         .output(crashed)
                         .listener(crash)
+                        .resume(false)
                         .run());
         assertFalse(ConfigLoader.MAPPER
                 .readValue(crashed.resolve("results.json").toFile(), RunResult.class)
@@ -142,16 +160,6 @@ class EveryMethodResumesTest {
                 Files.readAllLines(crashed.resolve("epochs.jsonl")).size(),
                 "one line per epoch, none twice");
 
-        Path stopped = tmp.resolve("stopped");
-        ObjectNode two = tree(method);
-        two.put("runPhases", 2);
-        BaseModelTest.experiment(two).output(stopped).run();
-        RunResult extended = BaseModelTest.experiment(tree(method))
-                .output(stopped)
-                .resume(false)
-                .run();
-        same(straight, extended, method + " stopped after phase 2 and taken further");
-
         // killed after the last checkpoint, before the last results write: every phase is
         // checkpointed, results.json is not marked complete; resuming writes the result
         Path results = stopped.resolve("results.json");
@@ -165,6 +173,15 @@ class EveryMethodResumesTest {
         same(straight, finished, method + " resumed with every phase checkpointed");
         assertTrue(
                 ConfigLoader.MAPPER.readValue(results.toFile(), RunResult.class).complete(), "results.json rewritten");
+    }
+
+    /** Copies a run folder, as a user copies a stopped run to try two continuations. */
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
     }
 
     private static void same(RunResult a, RunResult b, String what) throws Exception {
