@@ -25,6 +25,8 @@ public final class Engines {
 
     /** Intra-op threads chosen at {@link #start}: the option, or the engine's default (one per core). */
     private static volatile int threads;
+    /** The last request the cap lowered and said so (once, not at every run of a test JVM). */
+    private static volatile int warnedCap;
     /** The engine's intra-op threads on the thread that loaded it. */
     private static volatile int loadedThreads;
 
@@ -94,6 +96,21 @@ public final class Engines {
     public static Device start(String device, int threads) {
         quietEngineLogs();
         NativeMemory.tune();
+        int cap = maxThreads();
+        if (cap > 0 && (threads == 0 || threads > cap)) {
+            if (threads > cap && warnedCap != threads) {
+                warnedCap = threads;
+                LOG.warn(
+                        "threads {} capped to {} by {}: results differ slightly from a run on {} threads"
+                                + " (README, reproducibility); provenance.threads records {}",
+                        threads,
+                        cap,
+                        MAX_THREADS,
+                        threads,
+                        cap);
+            }
+            threads = cap;
+        }
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
@@ -162,6 +179,40 @@ public final class Engines {
         if (n > 0 && ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
         }
+    }
+
+    /** The system property that caps the engine's threads whatever a run asks for. */
+    public static final String MAX_THREADS = "cil4j.threads.max";
+
+    /**
+     * An upper bound on the intra-op threads of every run in this JVM, whatever its config's
+     * {@code threads} says: the system property {@value #MAX_THREADS} or else the environment
+     * variable {@code CIL4J_THREADS_MAX}. For a machine that several processes share (two runs
+     * side by side on two cores slow each other 3-4x when each asks for both); the test build
+     * sets 1 because it runs two test JVMs at once. The config keeps what was asked; the
+     * result's provenance records the threads the run computed with.
+     *
+     * @return the cap, or 0 for none
+     */
+    public static int maxThreads() {
+        String v = System.getProperty(MAX_THREADS);
+        String from = "-D" + MAX_THREADS;
+        if (v == null || v.isBlank()) {
+            v = System.getenv("CIL4J_THREADS_MAX");
+            from = "CIL4J_THREADS_MAX";
+        }
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new CilException(from + " must be a whole number of threads (0: no cap), not '" + v + "'");
     }
 
     /** @return the intra-op threads {@link #start} chose (0 before it ran) */

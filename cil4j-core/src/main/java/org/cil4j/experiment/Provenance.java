@@ -17,6 +17,8 @@ import org.cil4j.engine.Engines;
  * @param java Java runtime
  * @param os operating system and architecture
  * @param cpus available processors
+ * @param threads the engine's intra-op threads the run computed with: the config's {@code
+ *     threads}, or fewer under a cap ({@code cil4j.threads.max}); results differ slightly with it
  * @param host host name
  * @param started start time (ISO-8601)
  * @param command the command line, when run from the CLI
@@ -29,6 +31,7 @@ public record Provenance(
         String java,
         String os,
         int cpus,
+        int threads,
         String host,
         String started,
         String command,
@@ -49,7 +52,7 @@ public record Provenance(
      * @return this provenance naming it
      */
     public Provenance withBase(Base b) {
-        return new Provenance(cil4jVersion, gitCommit, engine, java, os, cpus, host, started, command, b);
+        return new Provenance(cil4jVersion, gitCommit, engine, java, os, cpus, threads, host, started, command, b);
     }
 
     /**
@@ -85,6 +88,7 @@ public record Provenance(
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(),
+                Engines.threads(),
                 host,
                 Instant.now().toString(),
                 command,
