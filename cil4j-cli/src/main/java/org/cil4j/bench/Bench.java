@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +57,13 @@ public final class Bench {
     static final int NEW = 10;
     /** Classes of the network being trained in phase 1 (the rows of every method but DER's later phases). */
     static final int CLASSES = OLD + NEW;
+    /**
+     * Images of each class the untimed earlier phases see: enough for every method's state (each
+     * class present for herding, imprinting and reserved samples, and three for BiC, which holds two of each old class out); the step's cost does not
+     * depend on it, the setup's does (DER's setup passes the probe through every backbone).
+     */
+    static final int PROBE = 3;
+
     /** Phases of the bench's scenario: the old 50 classes, then five of 10 (DER's rows run each). */
     static final int PHASES = 6;
     /** Classes of the whole scenario. */
@@ -143,7 +149,7 @@ public final class Bench {
      * @param registered registry name
      * @param net the network
      * @param method the method
-     * @param probe the training data its phases see (5 images of each class)
+     * @param probe the training data its phases see ({@link #PROBE} images of each class)
      * @param phase the timed phase (0-based; 1 for every row but DER's later phases)
      * @param target the step-cost target against a plain step, or NaN for none
      */
@@ -378,26 +384,34 @@ public final class Bench {
         checkMethods(o.methods());
         ModelConfig linear = new ModelConfig("resnet32", true, "linear");
         ModelConfig cosine = new ModelConfig("resnet32", false, "cosine");
-        List<Variant> v = new ArrayList<>(Arrays.asList( // null: a method not asked for
-                variant("plain CE", "finetune", linear, 1, Double.NaN),
-                variant("LwF", "lwf", linear, 1, 1.35),
-                variant("iCaRL", "icarl", linear, 1, 1.35),
-                variant("LUCIR", "lucir", cosine, 1, 1.40),
-                variant("DR target", "dr", linear, 1, Double.NaN),
-                variant("replay", "replay", linear, 1, Double.NaN),
-                variant("EWC", "ewc", linear, 1, Double.NaN),
-                variant("MAS", "mas", linear, 1, Double.NaN),
-                variant("BiC", "bic", linear, 1, Double.NaN),
-                variant("WA", "wa", linear, 1, Double.NaN),
-                variant("PODNet", "podnet", new ModelConfig("resnet32", false, "lsc"), 1, Double.NaN),
-                variant("DER++", "der++", linear, 1, Double.NaN)));
+        List<Timed> rows = new ArrayList<>(List.of(
+                new Timed("plain CE", "finetune", linear, 1, Double.NaN),
+                new Timed("LwF", "lwf", linear, 1, 1.35),
+                new Timed("iCaRL", "icarl", linear, 1, 1.35),
+                new Timed("LUCIR", "lucir", cosine, 1, 1.40),
+                new Timed("DR target", "dr", linear, 1, Double.NaN),
+                new Timed("replay", "replay", linear, 1, Double.NaN),
+                new Timed("EWC", "ewc", linear, 1, Double.NaN),
+                new Timed("MAS", "mas", linear, 1, Double.NaN),
+                new Timed("BiC", "bic", linear, 1, Double.NaN),
+                new Timed("WA", "wa", linear, 1, Double.NaN),
+                new Timed("PODNet", "podnet", new ModelConfig("resnet32", false, "lsc"), 1, Double.NaN),
+                new Timed("DER++", "der++", linear, 1, Double.NaN)));
         for (int p = 1; p < PHASES; p++) {
-            v.add(variant(
+            rows.add(new Timed(
                     "DER, " + (p + 1) + " backbones (" + scenario.seen(p) + " classes)", "der", linear, p, Double.NaN));
         }
-        v.removeIf(x -> x == null);
-        return v;
+        // the plain step is always timed (every ratio needs it); the others when asked for
+        return rows.stream()
+                .filter(r -> o.methods().isEmpty()
+                        || r.method().equals("finetune")
+                        || o.methods().contains(r.method()))
+                .map(this::variant)
+                .toList();
     }
+
+    /** A timed row of the bench before it is set up: what {@link #variant} builds. */
+    private record Timed(String name, String method, ModelConfig cfg, int phase, double target) {}
 
     /** Refuses {@code --methods} names that are not registered or have no row, saying which. */
     private static void checkMethods(List<String> names) {
@@ -415,17 +429,16 @@ public final class Bench {
     /**
      * Creates the registered method, runs the phases before {@code phase} without training (what
      * {@code grow} adds and {@code afterPhase} keeps: backbones, an old model, exemplars, reserved
-     * samples, importance) on a probe of 5 images per class, and grows the network for {@code
+     * samples, importance) on a probe of {@link #PROBE} images per class, and grows the network for {@code
      * phase}, as the experiment does.
      */
-    private Variant variant(String name, String method, ModelConfig cfg, int phase, double target) {
-        if (!o.methods().isEmpty() && !method.equals("finetune") && !o.methods().contains(method)) {
-            return null; // not asked for (the plain step is always timed: every ratio needs it)
-        }
-        IncrementalNet n = net(cfg);
+    private Variant variant(Timed r) {
+        String method = r.method();
+        int phase = r.phase();
+        IncrementalNet n = net(r.cfg());
         Method m = Methods.create(MethodConfig.of(method, null));
         closing.add(m);
-        ImageDataset probe = dataset(5 * ALL, 0, ALL);
+        ImageDataset probe = dataset(PROBE * ALL, 0, ALL);
         int[] labels = probe.labels();
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % ALL; // every class present: herding, reserved samples and imprinting need each
@@ -439,7 +452,7 @@ public final class Bench {
         }
         m.grow(n, phase);
         n.addHead(scenario.size(phase));
-        return new Variant(name, method, n, m, probe, phase, target);
+        return new Variant(r.name(), method, n, m, probe, phase, r.target());
     }
 
     private PhaseContext context(
