@@ -83,10 +83,7 @@ class GradientPassTest {
         ImageDataset data = TrainerTest.brightness(48, 2);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {1, 1}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net =
-                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
-            net.addHead(1);
-            net.addHead(1);
+                IncrementalNet net = TrainerTest.twoPhases(root)) {
             Trainer t = new Trainer(root, Normalization.of(data), 0.9, 42, TrainListener.NONE);
             List<List<Double>> runs = new ArrayList<>();
             for (int phase : new int[] {1, 1, 2}) {

@@ -25,6 +25,14 @@ class TrainerTest {
     }
 
     /** Two classes told apart by brightness: trivially learnable. */
+    /** @return the small CNN on 16x16 gray images (weights from seed 3) with two heads of one class: phase 2's network */
+    static IncrementalNet twoPhases(NDManager root) {
+        IncrementalNet net = IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root);
+        net.addHead(1);
+        net.addHead(1);
+        return net;
+    }
+
     static ImageDataset brightness(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] px = new byte[n * 16 * 16];
@@ -122,10 +130,7 @@ class TrainerTest {
         ImageDataset data = brightness(64, 6);
         Scenario sc = new Scenario(new int[] {0, 1}, new int[] {1, 1}, false, data.classNames());
         try (NDManager root = NDManager.newBaseManager();
-                IncrementalNet net =
-                        IncrementalNet.create(new ModelConfig("small-cnn", true, "linear"), 1, 16, 3, root)) {
-            net.addHead(1);
-            net.addHead(1);
+                IncrementalNet net = twoPhases(root)) {
             int[] step = {0};
             TrainConfig cfg = TrainConfig.of(1, 16, 0.05, 0.9, 5e-4, List.of(), 0.1, Augment.NONE, 64);
             Stage diverging = Stage.standard(
