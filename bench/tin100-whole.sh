@@ -46,10 +46,10 @@ case "$lane" in
     run replay --config $B --method replay $FT
     run wa --config $B --method wa $FT
     run bic --config $B --method bic $FT
-    run der --config $B --method der $FT
     run ewc --config $B --method ewc $FT
     run mas --config $B --method mas $FT
     run der++ --config $B --method der++ $FT
+    run der --config $B --method der $FT
     run icarl-facil --config $B --method icarl --set method.params.variant=\"facil\" $FT
     ;;
   b)
@@ -59,10 +59,10 @@ case "$lane" in
     run t-dr --config $T --method dr-dr --set 'method.params={}' $FT
     run t-lwf --config $T $FT
     run t-finetune --config $T --method finetune --set 'method.params={}' $FT
+    run podnet --config $B --method podnet --set model.classifier=\"lsc\" --set model.lastRelu=false
     run t-fe --config $T --method feature-extraction --set 'method.params={}' $FT
     run t-r --config $T --method dr-r --set 'method.params={}' $FT
     run t-d --config $T --method dr-d --set 'method.params={}' $FT
-    run podnet --config $B --method podnet --set model.classifier=\"lsc\" --set model.lastRelu=false
     ;;
   *) echo "lane must be a or b" >&2; exit 2;;
 esac
