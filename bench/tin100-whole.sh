@@ -32,7 +32,10 @@ run() {
   local again=()
   [ -d "$d/checkpoints" ] && [ -n "$(ls -A "$d/checkpoints" 2>/dev/null)" ] && again=(--resume "$d")
   echo "$n: $(date -u +%H:%M) start ${again[*]:-}"
-  "$CIL" run "$@" --threads 1 --quiet --set name=\""$n"\" --out "$d" ${again[@]+"${again[@]}"} > "$O/$n.log" 2>&1 \
+  local cil=("$CIL")
+  # RSS=1: through bench/rss-profile.sh, which adds where the peak's memory sits to the log
+  [ -n "${RSS:-}" ] && cil=(env CIL="$CIL" bench/rss-profile.sh)
+  "${cil[@]}" run "$@" --threads 1 --quiet --set name=\""$n"\" --out "$d" ${again[@]+"${again[@]}"} > "$O/$n.log" 2>&1 \
     || { echo "$n: FAILED, see $O/$n.log (the lane goes on)"; tail -5 "$O/$n.log"; return 0; }
   echo "$n: $(date -u +%H:%M) done"
 }
@@ -63,6 +66,7 @@ case "$lane" in
     run t-fe --config $T --method feature-extraction --set 'method.params={}' $FT
     run t-r --config $T --method dr-r --set 'method.params={}' $FT
     run t-d --config $T --method dr-d --set 'method.params={}' $FT
+    RSS=1 run lucir-mem --config $L     # issue 12's memory target: a whole LUCIR run's peak
     ;;
   *) echo "lane must be a or b" >&2; exit 2;;
 esac
