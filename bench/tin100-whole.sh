@@ -52,6 +52,7 @@ case "$lane" in
     run ewc --config $B --method ewc $FT
     run mas --config $B --method mas $FT
     run der++ --config $B --method der++ $FT
+    run wa-2021 --config $B --method wa --set method.params.loss=\"pycil-2021\" $FT
     run der --config $B --method der $FT
     run icarl-facil --config $B --method icarl --set method.params.variant=\"facil\" $FT
     ;;

@@ -56,13 +56,46 @@ abstract class ExemplarMethod implements Method {
      * @return the batch loss
      */
     final Stage.BatchLoss distillation(PhaseContext ctx, double temperature) {
+        return distillation(ctx, temperature, Weighing.LAMBDA);
+    }
+
+    /**
+     * @param ctx the phase
+     * @param temperature the distillation's temperature
+     * @param weighing how the two terms are weighed
+     * @return the batch loss after the first phase
+     */
+    final Stage.BatchLoss distillation(PhaseContext ctx, double temperature, Weighing weighing) {
         IncrementalNet net = ctx.net();
         IncrementalNet teacher = state.requireOld(ctx);
         return b -> {
             NDArray logits = net.logits(net.features(b.x(), true));
             NDArray target = teacher.logits(teacher.features(b.x(), false)).stopGradient();
-            return distillationLoss(logits, ctx.classification(b, logits), target, temperature);
+            return distillationLoss(logits, ctx.classification(b, logits), target, temperature, weighing);
         };
+    }
+
+    /** How cross-entropy and distillation are weighed after the first phase. */
+    enum Weighing {
+        /**
+         * {@code (1 - lambda) CE + lambda KD}, {@code lambda = old / seen} classes: BiC's paper
+         * and PyCIL's {@code bic.py}; PyCIL's {@code wa.py} since {@code 716625e} (2023-02-16).
+         */
+        LAMBDA,
+        /**
+         * {@code CE + 2 KD}: PyCIL's {@code wa.py} from its first commit ({@code 44cda2e},
+         * 2021-12-23) until {@code kd_lambda} replaced it, the loss its README's CIFAR-100
+         * figures were made with.
+         */
+        CE_PLUS_TWO_KD;
+
+        float ce(int old, int seen) {
+            return this == LAMBDA ? 1 - (float) old / seen : 1f;
+        }
+
+        float kd(int old, int seen) {
+            return this == LAMBDA ? (float) old / seen : 2f;
+        }
     }
 
     /**
@@ -79,12 +112,27 @@ abstract class ExemplarMethod implements Method {
      * @return the weighted terms "ce" and "kd_old"
      */
     static StepLoss distillationLoss(NDArray logits, NDArray classification, NDArray teacher, double temperature) {
+        return distillationLoss(logits, classification, teacher, temperature, Weighing.LAMBDA);
+    }
+
+    /**
+     * The same terms, weighed as {@code weighing} says.
+     *
+     * @param logits the student's logits over the classes seen, (batch, seen)
+     * @param classification the setting's cross-entropy on them
+     * @param teacher the old model's logits, (batch, old), constants
+     * @param temperature the distillation's temperature
+     * @param weighing how the two terms are weighed
+     * @return the weighted terms "ce" and "kd_old"
+     */
+    static StepLoss distillationLoss(
+            NDArray logits, NDArray classification, NDArray teacher, double temperature, Weighing weighing) {
         int old = (int) teacher.getShape().get(1);
-        float lambda = (float) old / logits.getShape().get(1);
+        int seen = (int) logits.getShape().get(1);
         NDArray kd = Distillation.softCrossEntropy(HeadDistillation.slice(logits, 0, old), teacher, temperature);
         return new StepLoss()
-                .add("ce", classification.mul(1 - lambda))
-                .add("kd_old", kd.mul(lambda))
+                .add("ce", classification.mul(weighing.ce(old, seen)))
+                .add("kd_old", kd.mul(weighing.kd(old, seen)))
                 .accuracyFrom(logits);
     }
 

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Incremental Learning, CVPR 2020), as PyCIL's {@code models/wa.py} trains it.
  *
  * <p>Each phase after the first trains the whole network on the new data plus the exemplars
- * with {@code (1 - lambda) CE + lambda KD}, the cross-entropy over every class seen so far and
+ * with {@code (1 - lambda) CE + lambda KD} (or, {@code loss: "pycil-2021"}, PyCIL's earlier
+ * {@code CE + 2 KD}), the cross-entropy over every class seen so far and
  * PyCIL's {@code _KD_loss} on the old classes' logits at {@code T = 2} ({@link
  * Distillation#softCrossEntropy}: summed over classes, divided by the batch, no {@code T^2}),
  * with {@code lambda = old / seen} classes (PyCIL's {@code kd_lambda}). After training the new
@@ -39,13 +40,17 @@ public final class Wa extends ExemplarMethod {
      *     Replay.Params})
      * @param selection "herding" or "random"
      * @param temperature the distillation's temperature, PyCIL's {@code T = 2}
+     * @param loss how cross-entropy and distillation are weighed: "lambda" ({@code (1 - lambda)
+     *     CE + lambda KD}, the WA paper's and PyCIL's {@code wa.py} since 2023-02) or "pycil-2021"
+     *     ({@code CE + 2 KD}, PyCIL's {@code wa.py} before, behind its README's figures)
      */
     @RecordBuilder
     public record Params(
             @Default("" + ExemplarMemory.DEFAULT_PER_CLASS) int memoryPerClass,
             @Default("0") int memoryBudget,
             @Default("herding") String selection,
-            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature)
+            @Default("" + Distillation.DEFAULT_TEMPERATURE) double temperature,
+            @Default("lambda") String loss)
             implements WaParamsBuilder.With {
         /** Checks the values. */
         public Params {
@@ -53,6 +58,19 @@ public final class Wa extends ExemplarMethod {
             if (!(temperature > 0) || Double.isInfinite(temperature)) {
                 throw new CilException("wa temperature must be positive and finite, got " + temperature);
             }
+            weighing(loss);
+        }
+
+        ExemplarMethod.Weighing weighing() {
+            return weighing(loss);
+        }
+
+        private static ExemplarMethod.Weighing weighing(String loss) {
+            return switch (loss == null ? "" : loss) {
+                case "lambda" -> ExemplarMethod.Weighing.LAMBDA;
+                case "pycil-2021" -> ExemplarMethod.Weighing.CE_PLUS_TWO_KD;
+                default -> throw new CilException("wa loss must be \"lambda\" or \"pycil-2021\", got '" + loss + "'");
+            };
         }
 
         Replay.Params memory() {
@@ -90,7 +108,8 @@ public final class Wa extends ExemplarMethod {
             ctx.fit(ctx.stage("train", ctx.phaseData(), ctx.classificationLoss(true)));
             return;
         }
-        ctx.fit(ctx.stage("train", memory(ctx).mix(ctx.phaseData()), distillation(ctx, params.temperature())));
+        ctx.fit(ctx.stage(
+                "train", memory(ctx).mix(ctx.phaseData()), distillation(ctx, params.temperature(), params.weighing())));
     }
 
     /** Aligns the new classes' weights, then chooses exemplars (as replay) and keeps the model. */

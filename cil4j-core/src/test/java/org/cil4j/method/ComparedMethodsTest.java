@@ -33,7 +33,7 @@ class ComparedMethodsTest {
     @Test
     void defaultsAreTheReferences() throws Exception {
         assertEquals(new Replay.Params(20, 0, "herding"), TestParams.defaults(Replay.Params.class));
-        assertEquals(new Wa.Params(20, 0, "herding", 2.0), TestParams.defaults(Wa.Params.class));
+        assertEquals(new Wa.Params(20, 0, "herding", 2.0, "lambda"), TestParams.defaults(Wa.Params.class));
         assertEquals(new Ewc.Params(5000, 0.5, "max_pred"), TestParams.defaults(Ewc.Params.class));
         assertEquals(new Mas.Params(1, 0.5), TestParams.defaults(Mas.Params.class));
         for (String m : new String[] {"replay", "wa", "ewc", "mas"}) {
@@ -57,6 +57,7 @@ class ComparedMethodsTest {
                 "wa     | {\"temperature\": 0}                        | temperature",
                 "wa     | {\"lambda\": 1}                             | lambda",
                 "ewc    | {\"lamb\": -1}                              | lamb",
+                "wa     | {\"loss\": \"pycil\"}                        | loss",
                 "ewc    | {\"alpha\": 1.5}                            | alpha",
                 "ewc    | {\"alpha\": -1}                             | alpha",
                 "ewc    | {\"sampling\": \"multinomial\"}             | sampling",
@@ -82,6 +83,25 @@ class ComparedMethodsTest {
             assertEquals(1.482084 / 3, loss.terms().get("ce").getFloat(), 1e-5);
             assertEquals(0.797386 * 2 / 3, loss.terms().get("kd_old").getFloat(), 1e-5);
             assertEquals(1.025619, loss.total().getFloat(), 1e-5);
+        }
+    }
+
+    @Test
+    void waWithPyCils2021LossWeighsCrossEntropyOneAndDistillationTwo() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.create(new float[][] {{1f, 2f, 0.5f}, {0f, -1f, 0.3f}});
+            NDArray labels = m.create(new long[] {2, 0});
+            NDArray teacher = m.create(new float[][] {{2f, 0f}, {0.5f, 1f}});
+            StepLoss loss = ExemplarMethod.distillationLoss(
+                    logits,
+                    CrossEntropy.loss(logits, labels),
+                    teacher,
+                    2,
+                    new Wa.Params(20, 0, "herding", 2.0, "pycil-2021").weighing());
+            // the same terms as above, weighed 1 and 2 whatever the share of old classes
+            assertEquals(1.482084, loss.terms().get("ce").getFloat(), 1e-5);
+            assertEquals(0.797386 * 2, loss.terms().get("kd_old").getFloat(), 1e-5);
+            assertEquals(1.482084 + 2 * 0.797386, loss.total().getFloat(), 1e-5);
         }
     }
 
