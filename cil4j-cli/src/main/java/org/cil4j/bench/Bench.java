@@ -62,7 +62,7 @@ public final class Bench {
      * imprinting and reserved samples, and enough for BiC, which holds two of each old class out.
      * The step's cost does not depend on it, the setup's does (DER's setup passes the probe
      * through every backbone). With 3, LUCIR's timed steps on noise at lr 0.1 once diverged to a
-     * NaN loss (BenchTest, in one test JVM's order and not in another's); 5 has not.
+     * NaN loss (in a BenchTest that had not set the engine's threads itself); 5 has not.
      */
     static final int PROBE = 5;
 

@@ -96,6 +96,8 @@ class BenchTest {
      */
     @Test
     void everyRowTimesItsRegisteredMethodsTrainStage() {
+        // as the bench's command does: the thread count must not depend on what ran before in this JVM
+        org.cil4j.engine.Engines.start("cpu", 1);
         try (NDManager root = NDManager.newBaseManager()) {
             Bench bench = new Bench(
                     new BenchOptions(1, 0, 1, 1, 4, 4), new PrintStream(OutputStream.nullOutputStream()), root);
