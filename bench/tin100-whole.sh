@@ -23,6 +23,8 @@ B=configs/tin100-32-b50.json; L=configs/tin100-32-b50-lucir.json; T=configs/tin1
 FT="--base-from $O/finetune"
 LB="--base-from ${LUCIR_BASE:-$O/lucir}"
 mkdir -p "$O"
+# a fresh copy's launcher builds on its first use: one lane builds, the other waits for it
+flock "$O/.build.lock" "$CIL" --version > /dev/null
 
 # run NAME ARGS...: skip a finished run, resume an unfinished one, else start it
 run() {
