@@ -18,7 +18,8 @@ import org.cil4j.engine.Engines;
  * @param os operating system and architecture
  * @param cpus available processors
  * @param threads the engine's intra-op threads the run computed with: the config's {@code
- *     threads}, or fewer under a cap ({@code cil4j.threads.max}); results differ slightly with it
+ *     threads}, or fewer under a cap ({@code cil4j.threads.max}); results differ slightly with it.
+ *     Null in results written before it was recorded (2026-12-02), which stay readable
  * @param host host name
  * @param started start time (ISO-8601)
  * @param command the command line, when run from the CLI
@@ -31,7 +32,7 @@ public record Provenance(
         String java,
         String os,
         int cpus,
-        int threads,
+        Integer threads,
         String host,
         String started,
         String command,
