@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.cil4j.cli.Main;
+import org.cil4j.cli.MainTest;
 import org.cil4j.experiment.Methods;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,17 +153,9 @@ class BenchTest {
         for (String[] bad :
                 new String[][] {{"lucir,nosuch", "no registered method nosuch"}, {"joint", "joint has no row"}}) {
             Path out = tmp.resolve(bad[0] + ".md");
-            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-            PrintStream old = System.err;
-            int code;
-            try {
-                System.setErr(new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-                code = Main.execute("bench", "--skip-pytorch", "--methods", bad[0], "--out", out.toString());
-            } finally {
-                System.setErr(old);
-            }
-            String msg = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-            assertEquals(2, code, msg);
+            MainTest.Outcome r = MainTest.cil("bench", "--skip-pytorch", "--methods", bad[0], "--out", out.toString());
+            String msg = r.err();
+            assertEquals(2, r.code(), msg);
             assertTrue(msg.contains("--methods") && msg.contains(bad[1]), msg);
             assertTrue(!Files.exists(out), "no table written for a refused run");
         }

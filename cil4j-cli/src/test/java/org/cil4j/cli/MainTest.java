@@ -13,13 +13,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exit codes and messages of the command line on good and bad input. */
-class MainTest {
+public class MainTest {
     static final Path CONFIG =
             Path.of("..", "configs", "fmnist-5x2.json").toAbsolutePath().normalize();
 
-    record Outcome(int code, String out, String err) {}
+    /**
+     * What a command printed and returned.
+     *
+     * @param code exit status
+     * @param out standard output
+     * @param err standard error
+     */
+    public record Outcome(int code, String out, String err) {}
 
-    static Outcome cil(String... args) {
+    /**
+     * Runs the command line in this JVM, capturing what it prints.
+     *
+     * @param args its arguments
+     * @return its exit status and output
+     */
+    public static Outcome cil(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();

@@ -660,22 +660,14 @@ public final class Experiment {
                 Files.deleteIfExists(out.resolve("epochs.jsonl"));
             }
             if (!resume || force || extending) {
-                AtomicFiles.write(
-                        out.resolve(CONFIG_FILE),
-                        ConfigLoader.MAPPER
-                                .writer(SerializationFeature.INDENT_OUTPUT)
-                                .writeValueAsBytes(cfgTree));
+                writeJson(out.resolve(CONFIG_FILE), cfgTree);
             }
             if (extending && Files.exists(res)) {
                 // the run is going on again: until its next phase is written, the stopped run's
                 // result must not read as the whole run's (config.json now asks for more phases)
                 ObjectNode unfinished = (ObjectNode) ConfigLoader.MAPPER.readTree(res.toFile());
                 unfinished.put("complete", false);
-                AtomicFiles.write(
-                        res,
-                        ConfigLoader.MAPPER
-                                .writer(SerializationFeature.INDENT_OUTPUT)
-                                .writeValueAsBytes(unfinished));
+                writeJson(res, unfinished);
             }
         } catch (IOException e) {
             throw new CilException("output folder " + out + " is not writable: " + e.getMessage(), e);
@@ -742,13 +734,17 @@ public final class Experiment {
             return;
         }
         try {
-            byte[] json = ConfigLoader.MAPPER
-                    .writer(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsBytes(r);
-            AtomicFiles.write(out.resolve("results.json"), json);
+            writeJson(out.resolve("results.json"), r);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out.resolve("results.json"), e);
         }
+    }
+
+    /** Writes {@code value} as indented JSON, atomically (config.json, results.json). */
+    private static void writeJson(Path file, Object value) throws IOException {
+        AtomicFiles.write(
+                file,
+                ConfigLoader.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value));
     }
 
     /** Appends one JSON line per epoch. */

@@ -153,7 +153,7 @@ public final class Bic extends ExemplarMethod {
         }
         int v = params.heldOut(memory.quota(ctx.oldClasses()));
         ImageDataset[] split = split(ctx, memory, v);
-        ctx.fit(ctx.stage("train", split[0], distillation(ctx, params.temperature())));
+        ctx.fit(ctx.stage("train", split[0], distillation(ctx, params.temperature(), Weighing.LAMBDA)));
         float[] ab = trainBiasLayer(ctx, split[1]);
         fold(ctx.net(), ctx.phase(), ab[0], ab[1]);
         LOG.info(

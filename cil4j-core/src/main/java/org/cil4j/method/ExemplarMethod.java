@@ -48,22 +48,13 @@ abstract class ExemplarMethod implements Method {
 
     /**
      * The loss of WA and BiC after the first phase (PyCIL's {@code wa.py} and {@code bic.py}):
-     * {@code (1 - lambda) CE + lambda KD} on the network's logits, the old model's logits on the
-     * same images as the teacher.
+     * cross-entropy and distillation on the network's logits ({@link #distillationLoss}), the old
+     * model's logits on the same images as the teacher.
      *
      * @param ctx the phase (not the first)
      * @param temperature the distillation's temperature
-     * @return the batch loss
-     */
-    final Stage.BatchLoss distillation(PhaseContext ctx, double temperature) {
-        return distillation(ctx, temperature, Weighing.LAMBDA);
-    }
-
-    /**
-     * @param ctx the phase
-     * @param temperature the distillation's temperature
      * @param weighing how the two terms are weighed
-     * @return the batch loss after the first phase
+     * @return the batch loss
      */
     final Stage.BatchLoss distillation(PhaseContext ctx, double temperature, Weighing weighing) {
         IncrementalNet net = ctx.net();
@@ -101,22 +92,10 @@ abstract class ExemplarMethod implements Method {
     /**
      * The loss of a batch after the first phase: {@code (1 - lambda) CE + lambda KD}, {@code
      * lambda = old / seen} classes (PyCIL's {@code kd_lambda} in {@code wa.py}, {@code lamda} in
-     * {@code bic.py}; BiC's paper, Sec. 3: {@code n / (n + m)}), KD being PyCIL's {@code _KD_loss}
+     * {@code bic.py}; BiC's paper, Sec. 3: {@code n / (n + m)}), or another {@link Weighing} of
+     * the same terms, KD being PyCIL's {@code _KD_loss}
      * on the old classes' logits ({@link Distillation#softCrossEntropy}: summed over classes,
      * divided by the batch, no {@code T^2}).
-     *
-     * @param logits the student's logits over the classes seen, (batch, seen)
-     * @param classification the setting's cross-entropy on them
-     * @param teacher the old model's logits, (batch, old), constants
-     * @param temperature the distillation's temperature
-     * @return the weighted terms "ce" and "kd_old"
-     */
-    static StepLoss distillationLoss(NDArray logits, NDArray classification, NDArray teacher, double temperature) {
-        return distillationLoss(logits, classification, teacher, temperature, Weighing.LAMBDA);
-    }
-
-    /**
-     * The same terms, weighed as {@code weighing} says.
      *
      * @param logits the student's logits over the classes seen, (batch, seen)
      * @param classification the setting's cross-entropy on them

@@ -159,12 +159,9 @@ public final class Trainer {
                             total = t.getFloat();
                         }
                         if (!Double.isFinite(total)) {
-                            StringBuilder terms = new StringBuilder();
-                            loss.terms()
-                                    .forEach((k, v) -> terms.append(terms.length() == 0 ? "" : ", ")
-                                            .append(k)
-                                            .append(' ')
-                                            .append(v.getFloat()));
+                            String terms = loss.terms().entrySet().stream()
+                                    .map(e -> e.getKey() + " " + e.getValue().getFloat())
+                                    .collect(java.util.stream.Collectors.joining(", "));
                             throw new IllegalStateException(String.format(
                                     Locale.ROOT,
                                     "the loss became %s in phase %d, stage %s, epoch %d, step %d of %d (terms: %s):"

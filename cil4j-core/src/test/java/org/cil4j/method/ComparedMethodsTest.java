@@ -77,7 +77,8 @@ class ComparedMethodsTest {
             NDArray logits = m.create(new float[][] {{1f, 2f, 0.5f}, {0f, -1f, 0.3f}});
             NDArray labels = m.create(new long[] {2, 0});
             NDArray teacher = m.create(new float[][] {{2f, 0f}, {0.5f, 1f}});
-            StepLoss loss = ExemplarMethod.distillationLoss(logits, CrossEntropy.loss(logits, labels), teacher, 2);
+            StepLoss loss = ExemplarMethod.distillationLoss(
+                    logits, CrossEntropy.loss(logits, labels), teacher, 2, ExemplarMethod.Weighing.LAMBDA);
             // 2 old of 3 seen: lambda 2/3. CE = 1.482084; PyCIL's _KD_loss at T = 2 on the first two
             // logits = 0.797386 (softmax(teacher / 2) against log_softmax(student / 2), summed, / batch)
             assertEquals(1.482084 / 3, loss.terms().get("ce").getFloat(), 1e-5);
